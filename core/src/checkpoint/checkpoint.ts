@@ -1,0 +1,164 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { writeDirAtomic, writeFileAtomic } from '../util/fs-atomic.js';
+import { UserError } from '../util/errors.js';
+import type { NamedTensor } from '../optim/optimizer.js';
+
+export const CHECKPOINT_FORMAT = 'mtojs-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** Everything a run needs to continue exactly where it stopped, besides tensors. */
+export interface TrainingState {
+  step: number;
+  /** Epoch in progress (0-based) and how many of its batches are done. */
+  epoch: number;
+  batchInEpoch: number;
+  /** States of the named RNG streams that carry state across steps. */
+  rng: Record<string, unknown>;
+  optimizer: Record<string, unknown>;
+  /** Each plugin's own state, by plugin name. */
+  plugins: Record<string, unknown>;
+  /** The resolved config of the run. */
+  config: unknown;
+  /** Free-form extras (e.g. the mean losses of the epoch in progress). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The tfjs weights format: `model.json` with a weightsManifest pointing at `weights.bin`, plus
+ * our `trainingState`. `tf.io` readers see a weights-only artifact.
+ */
+export interface CheckpointJson {
+  format: typeof CHECKPOINT_FORMAT;
+  formatVersion: number;
+  modelTopology: null;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  trainingState: TrainingState;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  state: TrainingState;
+  /** Decoded tensors by name; the caller disposes them (see `disposeTensors`). */
+  tensors: Map<string, tf.Tensor>;
+}
+
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}`;
+}
+
+/** Writes a checkpoint directory atomically and points `latest` at it. */
+export async function saveCheckpoint(root: string, state: TrainingState, tensors: NamedTensor[]): Promise<string> {
+  const { data, specs } = await tf.io.encodeWeights(tensors.map((t) => ({ name: t.name, tensor: t.tensor })));
+  const json: CheckpointJson = {
+    format: CHECKPOINT_FORMAT,
+    formatVersion: CHECKPOINT_VERSION,
+    modelTopology: null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    trainingState: state,
+  };
+  const name = checkpointName(state.step);
+  const dir = join(root, name);
+  writeDirAtomic(dir, (tmp) => {
+    writeFileSync(join(tmp, 'weights.bin'), new Uint8Array(data as ArrayBuffer));
+    writeFileSync(join(tmp, 'model.json'), JSON.stringify(json, null, 1));
+  });
+  writeFileAtomic(join(root, 'latest'), name + '\n');
+  return dir;
+}
+
+/** Checkpoint directories under `root`, oldest first. */
+export function listCheckpoints(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((n) => /^step-\d+$/.test(n) && existsSync(join(root, n, 'model.json')))
+    .sort()
+    .map((n) => join(root, n));
+}
+
+/** Removes all but the newest `keep` checkpoints. */
+export function pruneCheckpoints(root: string, keep: number): void {
+  const all = listCheckpoints(root);
+  for (const dir of all.slice(0, Math.max(0, all.length - keep))) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Finds the checkpoint to load from a path that may be a checkpoint directory, a run's
+ * `checkpoints/` directory, or a run directory.
+ */
+export function findCheckpoint(path: string): string {
+  if (!existsSync(path)) throw new UserError(`${path}: no such checkpoint or run directory`);
+  if (existsSync(join(path, 'model.json'))) return path;
+  for (const root of [path, join(path, 'checkpoints')]) {
+    const latest = join(root, 'latest');
+    if (existsSync(latest)) {
+      const dir = join(root, readFileSync(latest, 'utf8').trim());
+      if (existsSync(join(dir, 'model.json'))) return dir;
+    }
+    const all = listCheckpoints(root);
+    if (all.length) return all[all.length - 1];
+  }
+  throw new UserError(`${path}: holds no checkpoint (expected model.json, or checkpoints/step-*/model.json)`);
+}
+
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  const dir = findCheckpoint(path);
+  const jsonPath = join(dir, 'model.json');
+  let json: CheckpointJson;
+  try {
+    json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${jsonPath}: not a readable checkpoint (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (json.format !== CHECKPOINT_FORMAT || !Array.isArray(json.weightsManifest)) {
+    throw new UserError(`${jsonPath}: not an mtojs checkpoint (format field is ${JSON.stringify(json.format)})`);
+  }
+  const tensors = new Map<string, tf.Tensor>();
+  for (const group of json.weightsManifest) {
+    const buffers: Uint8Array[] = [];
+    for (const p of group.paths) {
+      const file = join(dir, p);
+      if (!existsSync(file)) throw new UserError(`${file}: weight file named in ${basename(jsonPath)} is missing`);
+      buffers.push(new Uint8Array(readFileSync(file)));
+    }
+    const total = buffers.reduce((a, b) => a + b.byteLength, 0);
+    const expected = group.weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
+    if (total !== expected) throw new UserError(`${join(dir, group.paths[0])}: ${total} bytes, expected ${expected} for the weights listed in model.json`);
+    const joined = new Uint8Array(total);
+    let off = 0;
+    for (const b of buffers) {
+      joined.set(b, off);
+      off += b.byteLength;
+    }
+    const decoded = tf.io.decodeWeights(joined.buffer, group.weights);
+    for (const [k, v] of Object.entries(decoded)) tensors.set(k, v);
+  }
+  return { dir, state: json.trainingState, tensors };
+}
+
+export function disposeTensors(tensors: Map<string, tf.Tensor>): void {
+  for (const t of tensors.values()) t.dispose();
+  tensors.clear();
+}
+
+/** Copies checkpoint values into variables by name; a missing name or wrong shape is an error naming both. */
+export function assignByName(dir: string, tensors: Map<string, tf.Tensor>, targets: { name: string; variable: tf.Variable }[], prefix: string): void {
+  for (const t of targets) {
+    const key = `${prefix}${t.name}`;
+    const src = tensors.get(key);
+    if (!src) throw new UserError(`${dir}: checkpoint has no weight '${key}' (was it written by a different model config?)`);
+    if (src.shape.join(',') !== t.variable.shape.join(',')) {
+      throw new UserError(`${dir}: weight '${key}' has shape [${src.shape}], the model expects [${t.variable.shape}]`);
+    }
+    t.variable.assign(src);
+  }
+}
+
+export function isCheckpointDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory() && existsSync(join(p, 'model.json'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+import YAML from 'yaml';
+import { ConfigError } from '../util/errors.js';
+
+/**
+ * Applies `--set a.b=value` overrides. Values are read as YAML scalars or flow collections
+ * (`3`, `true`, `1e-3`, `[1, 2]`, `{a: 1}`, `text`). A segment may index a list by position
+ * (`plugins.0.lambdaE`) or pick a component of a list by its name (`plugins.mto.lambdaE`).
+ */
+export function applyOverride(config: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set trainer.epochs=3`);
+  const key = assignment.slice(0, eq).trim();
+  const raw = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = raw === '' ? '' : YAML.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const parts = key.split('.');
+  if (parts.some((p) => p === '')) throw new ConfigError(`--set ${assignment}: '${key}' has an empty path segment`);
+  let node: any = config;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const seg = parts[i];
+    let next: any;
+    if (Array.isArray(node)) {
+      next = /^\d+$/.test(seg) ? node[Number(seg)] : node.find((c: any) => c && typeof c === 'object' && c.name === seg);
+      if (next === undefined) {
+        throw new ConfigError(`--set ${assignment}: '${parts.slice(0, i + 1).join('.')}' matches no entry of the list (give an index or the name of a listed component)`);
+      }
+    } else {
+      next = node[seg];
+      if (next === undefined || next === null) next = node[seg] = {};
+    }
+    if (typeof next !== 'object') throw new ConfigError(`--set ${assignment}: '${parts.slice(0, i + 1).join('.')}' is ${JSON.stringify(next)}, not an object`);
+    node = next;
+  }
+  const last = parts[parts.length - 1];
+  if (Array.isArray(node)) {
+    if (!/^\d+$/.test(last)) throw new ConfigError(`--set ${assignment}: '${last}' is not an index of the list at '${parts.slice(0, -1).join('.')}'`);
+    node[Number(last)] = value;
+  } else node[last] = value;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** A swappable part: its registered name plus its options, e.g. `{ name: random, ratio: 0.75 }`. */
+export const componentSchema = z.looseObject({
+  name: z.string({ error: 'expected the name of a registered part' }).min(1),
+});
+
+const progressSchema = z.enum(['auto', 'bar', 'lines', 'none']);
+
+export const trainerSchema = z.strictObject({
+  /** Passes over the training split. */
+  epochs: z.number().int().min(1).default(10),
+  batchSize: z.number().int().min(1).default(64),
+  /** Drop the last incomplete batch of an epoch (keeps shapes fixed; faster on tfjs). */
+  dropLast: z.boolean().default(true),
+  /** Stop after this many optimiser steps in total (0 = no limit). */
+  maxSteps: z.number().int().min(0).default(0),
+  /** Clip gradients to this global L2 norm (0 = off). */
+  gradClipNorm: z.number().min(0).default(0),
+  /** Write a metrics line every N steps. */
+  logEvery: z.number().int().min(1).default(10),
+  /** Evaluate every N epochs (0 = only after the last epoch). */
+  evalEvery: z.number().int().min(0).default(1),
+  /** Save a checkpoint every N epochs (0 = only after the last epoch). */
+  checkpointEvery: z.number().int().min(0).default(1),
+  /** Also save every N steps inside an epoch (0 = off). */
+  checkpointEverySteps: z.number().int().min(0).default(0),
+  /** Checkpoints kept on disk (oldest removed first). */
+  keepCheckpoints: z.number().int().min(1).default(2),
+  /** 'auto': a bar on a terminal, plain lines otherwise. */
+  progress: progressSchema.default('auto'),
+  /** Print which plugin ran at which hook: true traces the first step, 'all' every step. */
+  debugHooks: z.union([z.boolean(), z.literal('all')]).default(false),
+});
+
+export const evalSchema = z.strictObject({
+  /** Run the k-NN and linear-probe evaluation on frozen encoder features. */
+  enabled: z.boolean().default(true),
+  /** Split evaluated (falls back to 'test' when there is no 'val'). */
+  split: z.enum(['val', 'test']).default('test'),
+  /** Neighbours for the cosine k-NN classifier. */
+  knnK: z.number().int().min(1).default(20),
+  /** Training examples whose features the probes fit on (0 = all). */
+  maxTrainExamples: z.number().int().min(0).default(0),
+  /** Evaluation examples (0 = all). */
+  maxEvalExamples: z.number().int().min(0).default(0),
+  /** Linear probe: full-batch Adam steps of softmax regression on standardised features. */
+  probeSteps: z.number().int().min(1).default(300),
+  probeLr: z.number().positive().default(0.05),
+  probeWeightDecay: z.number().min(0).default(1e-4),
+  /** Also evaluate the encoder at random initialisation and the raw inputs, once, for comparison. */
+  baselines: z.boolean().default(true),
+  batchSize: z.number().int().min(1).default(256),
+});
+
+export const runConfigSchema = z.strictObject({
+  /** Names the run directory (runs/NAME-TIMESTAMP unless --out is given). */
+  name: z.string().min(1).default('run'),
+  /** One seed drives weight init, masking and shuffling. */
+  seed: z.number().int().default(0),
+  /** Tensor backend: 'auto' picks tensorflow (tfjs-node-gpu / tfjs-node), then wasm, then cpu. */
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Packages or files (relative to the config file) imported before parts are resolved; they register parts. */
+  imports: z.array(z.string().min(1)).default([]),
+  data: componentSchema,
+  adapter: componentSchema,
+  masking: componentSchema,
+  model: componentSchema,
+  optimizer: componentSchema.default({ name: 'adamw' }),
+  schedule: componentSchema.default({ name: 'warmup-cosine' }),
+  plugins: z.array(componentSchema).default([]),
+  trainer: trainerSchema.default(trainerSchema.parse({})),
+  eval: evalSchema.default(evalSchema.parse({})),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type TrainerConfig = z.infer<typeof trainerSchema>;
+export type EvalConfig = z.infer<typeof evalSchema>;
