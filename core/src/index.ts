@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// Gradients of every kernel (see backend/gradients.ts).
+import './backend/gradients.js';
 
 export * from './rng/rng.js';
 export * from './util/errors.js';
@@ -35,3 +37,12 @@ export * from './eval/linear-probe.js';
 export * from './run/logger.js';
 export * from './run/run-dir.js';
 export * from './di/tokens.js';
+export * from './builtins.js';
+export * from './run/metrics-writer.js';
+export * from './eval/probes.js';
+export * from './train/trainer.js';
+export * from './di/create-trainer.js';
+export * from './run/progress.js';
+export * from './cli/commands.js';
+export * from './cli/imports.js';
+export { main as runCli } from './cli/main.js';

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { registerCommand, getCommand, listCommands } from './commands.js';
+import { trainCommand } from './train-command.js';
+import { listCommand } from './list-command.js';
+import { importBuiltins } from './imports.js';
+import { UserError, NonFiniteLossError } from '../util/errors.js';
+
+registerCommand(trainCommand);
+registerCommand(listCommand);
+
+function mainUsage(): string {
+  const cmds = listCommands()
+    .map((c) => `  ${c.name.padEnd(10)} ${c.summary}`)
+    .join('\n');
+  return `usage: mto <command> [options]
+
+Masked-modeling pre-training on TensorFlow.js, with Masked Token Optimization.
+
+commands:
+${cmds}
+
+Run 'mto <command> --help' for a command's options.`;
+}
+
+/** Runs the CLI; returns the exit code. User mistakes print one line (no stack trace). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await importBuiltins(); // packages may add commands (e.g. analyze)
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(mainUsage() + '\n');
+      return name ? 0 : 2;
+    }
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(require('../../package.json').version + '\n');
+      return 0;
+    }
+    const cmd = getCommand(name);
+    if (!cmd) throw new UserError(`unknown command '${name}'; commands: ${listCommands().map((c) => c.name).join(', ')}`, 2);
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof NonFiniteLossError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,180 @@
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadConfig, validateParts } from '../config/load.js';
+import { resolveBackend, type BackendRequest } from '../backend/resolve-backend.js';
+import { createTrainer } from '../di/create-trainer.js';
+import { ConsoleLogger } from '../run/logger.js';
+import { ensureRunDirs, latestRunDir, newRunDir, runPaths } from '../run/run-dir.js';
+import { ProgressReporter } from '../run/progress.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { UserError } from '../util/errors.js';
+import { importBuiltins, importConfigured } from './imports.js';
+import type { CliCommand } from './commands.js';
+import type { Trainer } from '../train/trainer.js';
+
+export const TRAIN_USAGE = `usage: mto train --config FILE [options]
+
+Pre-trains a model as the config describes and writes a run directory
+(config.json, metrics.jsonl, checkpoints/, artifacts/).
+
+options:
+  --config FILE     YAML or JSON run config (required)
+  --set KEY=VALUE   override a config field; repeatable (e.g. --set trainer.epochs=3,
+                    --set plugins.mto.lambdaE=0.2)
+  --backend NAME    tensorflow | wasm | cpu | auto (overrides the config's backend)
+  --out DIR         run directory (default: runs/NAME-TIMESTAMP)
+  --resume          continue the run in --out (or the newest run of this config's
+                    name under runs/) from its latest checkpoint
+  --quiet           only errors and the final summary
+  --debug-hooks     print which plugin ran at which hook during the first step
+  -h, --help        this text`;
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '   --' : `${(100 * x).toFixed(1)}%`.padStart(6);
+}
+
+/** The comparison table printed at the end of a run with probes. */
+export function summaryTable(rows: { name: string; knn?: number; probe?: number }[]): string {
+  const w = Math.max(...rows.map((r) => r.name.length), 8);
+  const lines = [`${'features'.padEnd(w)}  k-NN    linear probe`];
+  for (const r of rows) lines.push(`${r.name.padEnd(w)}  ${pct(r.knn)}  ${pct(r.probe)}`);
+  return lines.join('\n');
+}
+
+async function runTrain(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        'debug-hooks': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n\n${TRAIN_USAGE}`, 2);
+  }
+  if (args.help) {
+    process.stdout.write(TRAIN_USAGE + '\n');
+    return 0;
+  }
+  if (!args.config) throw new UserError(`mto train: --config FILE is required\n\n${TRAIN_USAGE}`, 2);
+  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+
+  // 1. Config and parts are validated before anything is created on disk.
+  const loaded = loadConfig(args.config, args.set ?? []);
+  await importBuiltins(logger);
+  await importConfigured(loaded.config.imports, loaded.baseDir, args.config);
+  const config = validateParts(loaded.config, args.config);
+  if (args['debug-hooks']) config.trainer.debugHooks = true;
+  const backendArg = args.backend ?? config.backend;
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendArg)) {
+    throw new UserError(`--backend: unknown backend '${backendArg}'; expected one of auto, tensorflow, wasm, cpu`, 2);
+  }
+
+  // 2. Backend.
+  await resolveBackend(backendArg as BackendRequest, { logger });
+
+  // 3. Run directory.
+  let outDir: string;
+  if (args.resume) {
+    const found = args.out ? resolve(args.out) : latestRunDir(resolve('runs'), config.name);
+    if (!found || !existsSync(join(found, 'checkpoints'))) {
+      throw new UserError(`--resume: ${args.out ? `${args.out} has no checkpoints/ directory` : `no earlier run of '${config.name}' with a checkpoint under runs/`}`);
+    }
+    outDir = found;
+  } else {
+    outDir = args.out ? resolve(args.out) : newRunDir(resolve('runs'), config.name);
+    if (args.out && existsSync(join(outDir, 'checkpoints')) && existsSync(join(outDir, 'checkpoints', 'latest'))) {
+      throw new UserError(`--out: ${args.out} already holds a run with checkpoints; pass --resume to continue it, or choose another directory`);
+    }
+  }
+
+  const trainer = createTrainer(config, { outDir, logger });
+  const paths = runPaths(outDir);
+  ensureRunDirs(paths);
+  if (args.resume && existsSync(paths.config!)) {
+    const before = JSON.stringify(JSON.parse(readFileSync(paths.config!, 'utf8')));
+    if (before !== JSON.stringify(config)) logger.warn(`the config differs from the one this run started with; continuing with the new one (the old one is kept as config.previous.json)`);
+    writeFileAtomic(join(outDir, 'config.previous.json'), readFileSync(paths.config!));
+  }
+  writeFileAtomic(paths.config!, JSON.stringify(config, null, 2) + '\n');
+
+  const mode = config.trainer.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : config.trainer.progress;
+  const progress = new ProgressReporter(args.quiet ? 'none' : mode);
+  logger.beforeWrite = progress.clear;
+  progress.attach(trainer.events);
+
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    logger.warn('interrupt: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)');
+    trainer.requestStop('interrupted');
+  };
+  process.on('SIGINT', onSigint);
+  const t0 = performance.now();
+  try {
+    await trainer.setup();
+    logger.info(`run: ${outDir}`);
+    logger.info(
+      `data: ${trainer.data.size('train')} train / ${trainer.data.size(trainer.evalSplit())} ${trainer.evalSplit()} examples; ` +
+        `${trainer.layout.numTokens} tokens of ${trainer.layout.tokenDim}; model ${config.model.name} with ${countParams(trainer)} parameters; ` +
+        `${trainer.totalSteps()} steps of ${config.trainer.batchSize}`,
+    );
+    const summary: Record<string, unknown> = { run: outDir, backend: tf.getBackend() };
+    const rows: { name: string; knn?: number; probe?: number }[] = [];
+    if (args.resume) {
+      const st = await trainer.restore(outDir);
+      logger.info(`resumed at step ${st.step} (epoch ${st.epoch + 1}, batch ${st.batchInEpoch})`);
+    } else if (config.eval.enabled && config.eval.baselines && trainer.data.info.classNames?.length) {
+      logger.info('evaluating baselines: raw inputs and the encoder at random initialisation ...');
+      const raw = trainer.evaluateRawInputs();
+      const init = await trainer.evaluate(-1);
+      if (raw) rows.push({ name: 'raw inputs', knn: raw.knn, probe: raw.probe });
+      rows.push({ name: 'random init', knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] });
+      summary.baselines = { raw, randomInit: { knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] } };
+      trainer.metrics.write({ type: 'baseline', raw_knn_acc: raw?.knn, raw_probe_acc: raw?.probe, init_knn_acc: init['eval/knn_acc'], init_probe_acc: init['eval/probe_acc'], time: Date.now() });
+    }
+    let lastEval: Record<string, number> = {};
+    trainer.events.on('evalEnd', (e) => {
+      if (e.epoch >= 0) lastEval = e.metrics;
+    });
+    await trainer.fit();
+    const seconds = (performance.now() - t0) / 1000;
+    if (lastEval['eval/knn_acc'] !== undefined) rows.push({ name: 'pre-trained', knn: lastEval['eval/knn_acc'], probe: lastEval['eval/probe_acc'] });
+    summary.final = lastEval;
+    summary.seconds = seconds;
+    summary.steps = trainer.step;
+    summary.stopped = trainer.stopRequested;
+    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    process.stdout.write(`\n${trainer.stopRequested ? 'stopped' : 'finished'} after ${trainer.step} steps in ${seconds.toFixed(0)} s; run directory: ${outDir}\n`);
+    if (rows.length) process.stdout.write(`\n${summaryTable(rows)}\n`);
+    return trainer.stopRequested && interrupted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    trainer.dispose();
+  }
+}
+
+function countParams(t: Trainer): string {
+  const n = t.parameters.reduce((a, p) => a + p.variable.size, 0);
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'pre-train a model from a config file',
+  usage: TRAIN_USAGE,
+  run: runTrain,
+};

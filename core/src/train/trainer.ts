@@ -1,0 +1,503 @@
+import 'reflect-metadata';
+import '../backend/gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { inject, injectable, injectAll } from 'tsyringe';
+import { TOKENS } from '../di/tokens.js';
+import type { RunConfig } from '../config/schema.js';
+import type { MaskedModel } from '../parts/model.js';
+import type { ModalityAdapter, PreparedBatch, TokenLayout } from '../parts/adapter.js';
+import type { DataSource, Split } from '../parts/data.js';
+import type { MaskingStrategy } from '../parts/masking.js';
+import type { TrainerPlugin } from '../parts/plugin.js';
+import { isStateful, type NamedVariable } from '../parts/part.js';
+import type { Optimizer, NamedTensor } from '../optim/optimizer.js';
+import type { LrSchedule } from '../optim/schedule.js';
+import { clipByGlobalNorm } from '../optim/clip.js';
+import type { Logger } from '../run/logger.js';
+import { Rng } from '../rng/rng.js';
+import { TrainerHooks, type LossContext, type LossTerm, type StepContext } from '../hooks/trainer-hooks.js';
+import { TrainerEvents, type StepMetrics } from '../events/events.js';
+import type { RunPaths } from '../run/run-dir.js';
+import { MetricsWriter } from '../run/metrics-writer.js';
+import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
+import { Initializer } from './initializer.js';
+import type { PluginHost } from './plugin-host.js';
+import { NonFiniteLossError, UserError } from '../util/errors.js';
+import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
+import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
+import type { EvalContext } from '../eval/eval-context.js';
+
+/** Result of one optimiser step, read back after the step. */
+export interface StepResult extends StepMetrics {}
+
+/** Where training stands; saved in checkpoints. */
+interface Progress {
+  step: number;
+  epoch: number;
+  batchInEpoch: number;
+  /** Running sums of the epoch in progress, for the epoch means. */
+  epochSums: Record<string, number>;
+  epochCount: number;
+}
+
+/**
+ * The training loop. Parts come from the run's DI container (see `createTrainer`); plugins
+ * change the step through `hooks`, observers watch `events`.
+ */
+@injectable()
+export class Trainer {
+  readonly paths: RunPaths;
+  /** Trace of hook calls when `trainer.debugHooks` is on: 'hook <- tap' lines. */
+  readonly hookTrace: string[] = [];
+  readonly metrics: MetricsWriter;
+
+  private layoutValue: TokenLayout | null = null;
+  private params: NamedVariable[] = [];
+  private readonly maskRng: Rng;
+  private stopReason: string | null = null;
+  private reported: { name: string; value: tf.Scalar }[] = [];
+  private progress: Progress = { step: 0, epoch: 0, batchInEpoch: 0, epochSums: {}, epochCount: 0 };
+  private isSetUp = false;
+  private lastCheckpointStep = -1;
+  private readonly host: PluginHost;
+
+  constructor(
+    @inject(TOKENS.Config) readonly config: RunConfig,
+    @inject(TOKENS.Model) readonly model: MaskedModel,
+    @inject(TOKENS.Adapter) readonly adapter: ModalityAdapter,
+    @inject(TOKENS.DataSource) readonly data: DataSource,
+    @inject(TOKENS.Masking) readonly masking: MaskingStrategy,
+    @inject(TOKENS.Optimizer) readonly optimizer: Optimizer,
+    @inject(TOKENS.Schedule) readonly schedule: LrSchedule,
+    @injectAll(TOKENS.Plugin, { isOptional: true }) readonly plugins: TrainerPlugin[],
+    @inject(TOKENS.Logger) readonly logger: Logger,
+    @inject(TOKENS.Rng) readonly rng: Rng,
+    @inject(TOKENS.Hooks) readonly hooks: TrainerHooks,
+    @inject(TOKENS.Events) readonly events: TrainerEvents,
+    @inject(TOKENS.RunPaths) paths: RunPaths,
+  ) {
+    this.plugins = plugins ?? [];
+    this.paths = paths;
+    this.metrics = new MetricsWriter(paths.metrics, paths.metrics === null);
+    this.maskRng = rng.stream('masking');
+    const names = new Set<string>();
+    for (const p of this.plugins) {
+      if (names.has(p.name)) throw new UserError(`plugins: two plugins are named '${p.name}'; each plugin may appear once`);
+      names.add(p.name);
+    }
+    const self = this;
+    this.host = {
+      hooks,
+      events,
+      get model() {
+        return self.model;
+      },
+      get adapter() {
+        return self.adapter;
+      },
+      get masking() {
+        return self.masking;
+      },
+      get data() {
+        return self.data;
+      },
+      get layout() {
+        return self.layout;
+      },
+      config,
+      logger,
+      paths,
+      report: (name, value) => this.reported.push({ name, value: tf.keep(value) }),
+      wantsMetrics: (step) => this.wantsMetrics(step),
+      requestStop: (reason) => this.requestStop(reason),
+    };
+  }
+
+  get layout(): TokenLayout {
+    if (!this.layoutValue) throw new Error('the trainer is not set up yet: call setup() first');
+    return this.layoutValue;
+  }
+
+  get step(): number {
+    return this.progress.step;
+  }
+
+  get epoch(): number {
+    return this.progress.epoch;
+  }
+
+  /** Trainable variables of the model (including the adapter's stem). */
+  get parameters(): NamedVariable[] {
+    return this.params;
+  }
+
+  /** Loads data, fixes the token layout, builds the model and applies plugins. Idempotent. */
+  async setup(): Promise<void> {
+    if (this.isSetUp) return;
+    await this.data.load();
+    const layout = this.adapter.setup(this.data.info);
+    this.masking.check?.(layout);
+    this.layoutValue = layout;
+    this.model.build(layout, this.adapter, new Initializer(this.rng.stream('init')));
+    this.params = this.model.variables().filter((p) => p.variable.trainable);
+    const seen = new Set<string>();
+    for (const p of this.params) {
+      if (seen.has(p.name)) throw new Error(`model variables: the name '${p.name}' is used twice`);
+      seen.add(p.name);
+    }
+    (this.optimizer as { bind?(p: NamedVariable[]): void }).bind?.(this.params);
+    for (const p of this.plugins) p.apply(this.host);
+    if (this.config.trainer.debugHooks) {
+      this.hooks.setTracer((hook, tap) => {
+        if (this.config.trainer.debugHooks === 'all' || this.progress.step === this.firstTracedStep) {
+          const line = `[hooks] step ${this.progress.step} ${hook} <- ${tap}`;
+          this.hookTrace.push(line);
+          this.logger.info(line);
+        }
+      });
+      for (const h of this.hooks.all()) if (h.isUsed) this.logger.info(`[hooks] ${h.name}: ${h.tapNames().join(' -> ')}`);
+    }
+    this.isSetUp = true;
+  }
+  private firstTracedStep = 0;
+
+  /** Steps per epoch for the configured batch size. */
+  stepsPerEpoch(): number {
+    const n = this.data.size('train');
+    const bs = this.config.trainer.batchSize;
+    const steps = this.config.trainer.dropLast ? Math.floor(n / bs) : Math.ceil(n / bs);
+    if (steps === 0) throw new UserError(`trainer.batchSize: ${bs} is larger than the training split (${n} examples) with dropLast on`);
+    return steps;
+  }
+
+  /** Total optimiser steps the run plans (the schedule's horizon). */
+  totalSteps(): number {
+    const planned = this.config.trainer.epochs * this.stepsPerEpoch();
+    return this.config.trainer.maxSteps > 0 ? Math.min(planned, this.config.trainer.maxSteps) : planned;
+  }
+
+  wantsMetrics(step: number): boolean {
+    return (step + 1) % this.config.trainer.logEvery === 0;
+  }
+
+  /** Asks the loop to stop after the current step; the run ends normally (checkpoint, fitEnd). */
+  requestStop(reason = 'requested'): void {
+    this.stopReason = reason;
+  }
+
+  get stopRequested(): boolean {
+    return this.stopReason !== null;
+  }
+
+  /** The order of the training split in an epoch: a function of the seed and the epoch alone (so resume is exact). */
+  epochOrder(epoch: number): Int32Array {
+    return this.rng.stream(`data/epoch-${epoch}`).permutation(this.data.size('train'));
+  }
+
+  /** Runs the configured epochs (from a restored position, if any). */
+  async fit(): Promise<void> {
+    await this.setup();
+    const tc = this.config.trainer;
+    const spe = this.stepsPerEpoch();
+    this.schedule.setup({ totalSteps: this.totalSteps(), stepsPerEpoch: spe });
+    this.stopReason = null;
+    this.firstTracedStep = this.progress.step;
+    this.events.safeEmit('fitStart', { totalEpochs: tc.epochs, stepsPerEpoch: spe, startEpoch: this.progress.epoch, startStep: this.progress.step });
+    const n = this.data.size('train');
+    let windowStart = performance.now();
+    let windowSamples = 0;
+    try {
+      while (this.progress.epoch < tc.epochs && !this.maxStepsReached()) {
+        const epoch = this.progress.epoch;
+        if (this.progress.batchInEpoch === 0) this.events.safeEmit('epochStart', { epoch, step: this.progress.step });
+        const order = this.epochOrder(epoch);
+        for (let b = this.progress.batchInEpoch; b < spe; b++) {
+          const idx = order.subarray(b * tc.batchSize, Math.min(n, (b + 1) * tc.batchSize));
+          this.events.safeEmit('batchStart', { epoch, step: this.progress.step, batchIndex: b, batchSize: idx.length });
+          const t0 = performance.now();
+          const result = this.trainStep(idx);
+          windowSamples += idx.length;
+          const now = performance.now();
+          result.samplesPerSec = (windowSamples * 1000) / Math.max(1e-6, now - windowStart);
+          this.progress.batchInEpoch = b + 1;
+          this.accumulate(result);
+          if (this.wantsMetrics(result.step)) {
+            this.metrics.write({ type: 'step', ...flatten(result), time: Date.now(), step_ms: now - t0 });
+            windowStart = now;
+            windowSamples = 0;
+          }
+          this.events.safeEmit('batchEnd', { ...result, batchIndex: b });
+          if (tc.checkpointEverySteps > 0 && this.progress.step % tc.checkpointEverySteps === 0 && b + 1 < spe) await this.checkpoint();
+          if (this.stopRequested || this.maxStepsReached()) break;
+        }
+        const epochDone = this.progress.batchInEpoch >= spe;
+        if (!epochDone) break;
+        const metrics = this.epochMeans();
+        const last = epoch + 1 >= tc.epochs || this.maxStepsReached() || this.stopRequested;
+        if (this.config.eval.enabled && ((tc.evalEvery > 0 && (epoch + 1) % tc.evalEvery === 0) || last)) {
+          Object.assign(metrics, await this.evaluate(epoch));
+        }
+        this.metrics.write({ type: 'epoch', epoch, step: this.progress.step, ...metrics, time: Date.now() });
+        this.progress = { step: this.progress.step, epoch: epoch + 1, batchInEpoch: 0, epochSums: {}, epochCount: 0 };
+        if ((tc.checkpointEvery > 0 && (epoch + 1) % tc.checkpointEvery === 0) || last) await this.checkpoint();
+        this.events.safeEmit('epochEnd', { epoch, step: this.progress.step, metrics });
+        if (this.stopRequested) break;
+      }
+      if (this.stopRequested && this.lastCheckpointStep !== this.progress.step && this.paths.checkpoints) await this.checkpoint();
+    } catch (error) {
+      this.events.safeEmit('error', { error: error as Error, where: 'fit' });
+      throw error;
+    }
+    this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
+  }
+
+  private maxStepsReached(): boolean {
+    return this.config.trainer.maxSteps > 0 && this.progress.step >= this.config.trainer.maxSteps;
+  }
+
+  private accumulate(r: StepResult): void {
+    const s = this.progress.epochSums;
+    s.loss = (s.loss ?? 0) + r.loss;
+    for (const [k, v] of Object.entries(r.terms)) s[`loss/${k}`] = (s[`loss/${k}`] ?? 0) + v;
+    this.progress.epochCount++;
+  }
+
+  private epochMeans(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.progress.epochSums)) out[k] = v / Math.max(1, this.progress.epochCount);
+    return out;
+  }
+
+  /**
+   * One optimiser step on the training examples at `indices`: prepare, mask, forward through
+   * the hooks, loss terms, gradients, clipping, update. All tensors are freed before it returns.
+   */
+  trainStep(indices: ArrayLike<number>): StepResult {
+    const step = this.progress.step;
+    const epoch = this.progress.epoch;
+    const batch = this.data.batch('train', indices);
+    let prepared: PreparedBatch | null = null;
+    let maskBatch: ReturnType<typeof toMaskBatch> | null = null;
+    const kept: { name: string; value: tf.Scalar }[] = [];
+    this.reported = [];
+    try {
+      prepared = this.adapter.prepare(batch);
+      const sample = this.masking.sample({ batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected }, this.maskRng);
+      maskBatch = toMaskBatch(sample);
+      const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
+      const vars = this.params.map((p) => p.variable);
+      const pb = prepared;
+      const mb = maskBatch;
+      const { value, grads } = tf.variableGrads(() => {
+        this.hooks.stepStart.call(stepCtx);
+        const out = this.model.forward(pb, mb, { hooks: this.hooks, step: stepCtx });
+        const task = this.adapter.loss(out.pred, pb, mb);
+        const terms: LossTerm[] = [];
+        const lossCtx: LossContext = {
+          ...stepCtx,
+          taskLoss: task,
+          terms,
+          add(name: string, v: tf.Scalar, weight = 1) {
+            if (name === 'task' || terms.some((t) => t.name === name)) throw new Error(`loss term '${name}' was added twice (or collides with 'task')`);
+            if (v.rank !== 0) throw new Error(`loss term '${name}' must be a scalar, got shape [${v.shape}]`);
+            terms.push({ name, value: v, weight });
+          },
+        };
+        this.hooks.loss.call(lossCtx);
+        this.hooks.stepEnd.call(stepCtx);
+        kept.push({ name: 'task', value: tf.keep(task) });
+        let total: tf.Scalar = task;
+        for (const t of terms) {
+          kept.push({ name: t.name, value: tf.keep(t.value) });
+          if (t.weight !== 0) total = tf.add(total, tf.mul(t.value, t.weight));
+        }
+        return total;
+      }, vars);
+      // Read the loss terms (and reported diagnostics) back once, then check before updating.
+      const names = [...kept.map((k) => k.name), ...this.reported.map((r) => r.name)];
+      const stacked = tf.tidy(() => tf.stack([value, ...kept.map((k) => k.value), ...this.reported.map((r) => r.value)]));
+      const values = stacked.dataSync();
+      stacked.dispose();
+      value.dispose();
+      const total = values[0];
+      const terms: Record<string, number> = {};
+      const extra: Record<string, number> = {};
+      names.forEach((nm, i) => {
+        if (i < kept.length) terms[nm] = values[i + 1];
+        else extra[nm] = values[i + 1];
+      });
+      const gradList = this.params.map((p) => grads[p.variable.name]);
+      try {
+        for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v);
+        if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total);
+        const missing = this.params.filter((_, i) => !gradList[i]).map((p) => p.name);
+        if (missing.length) throw new Error(`no gradient reached: ${missing.join(', ')} (is every variable used in forward?)`);
+        const lr = this.schedule.lr(step, this.optimizer.learningRate);
+        if (this.config.trainer.gradClipNorm > 0) {
+          const clipped = clipByGlobalNorm(gradList, this.config.trainer.gradClipNorm);
+          const norm = clipped.norm.dataSync()[0];
+          clipped.norm.dispose();
+          extra.grad_norm = norm;
+          this.optimizer.apply(this.params, clipped.grads, lr);
+          clipped.grads.forEach((g) => g.dispose());
+        } else {
+          this.optimizer.apply(this.params, gradList, lr);
+        }
+        this.progress.step = step + 1;
+        return { step, epoch, loss: total, terms, lr, samplesPerSec: 0, extra };
+      } finally {
+        for (const g of Object.values(grads)) g.dispose();
+      }
+    } finally {
+      for (const k of kept) k.value.dispose();
+      for (const r of this.reported) r.value.dispose();
+      this.reported = [];
+      batch.inputs.dispose();
+      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      if (prepared) disposePrepared(prepared, batch.inputs);
+      if (maskBatch) disposeMaskBatch(maskBatch);
+    }
+  }
+
+  /** The split evaluation reads: 'val' when asked for and present, else 'test'. */
+  evalSplit(): Split {
+    const want = this.config.eval.split;
+    return want === 'val' && this.data.size('val') > 0 ? 'val' : 'test';
+  }
+
+  private evalContext(epoch: number): EvalContext {
+    return {
+      model: this.model,
+      adapter: this.adapter,
+      data: this.data,
+      masking: this.masking,
+      split: this.evalSplit(),
+      epoch,
+      step: this.progress.step,
+      outDir: this.paths.artifacts,
+      rng: this.rng.stream('eval'),
+      hooks: this.hooks,
+      logger: this.logger,
+      batchSize: this.config.eval.batchSize,
+      tag: `epoch-${String(epoch + 1).padStart(3, '0')}`,
+    };
+  }
+
+  /** Probes (k-NN, linear) on frozen features plus the adapter's own evaluation. */
+  async evaluate(epoch = this.progress.epoch): Promise<Record<string, number>> {
+    await this.setup();
+    const metrics: Record<string, number> = {};
+    const ctx = this.evalContext(epoch);
+    if (this.data.info.classNames?.length && this.data.size(ctx.split) > 0) {
+      const r = evaluateProbes(this.model, this.adapter, this.data, ctx.split, this.config.eval, { hooks: this.hooks, step: { step: ctx.step, epoch, training: false, mask: null, padding: null } });
+      metrics['eval/knn_acc'] = r.knn;
+      metrics['eval/probe_acc'] = r.probe;
+    }
+    if (this.adapter.evaluate) {
+      for (const [k, v] of Object.entries(await this.adapter.evaluate(ctx))) metrics[`eval/${k}`] = v;
+    }
+    this.events.safeEmit('evalEnd', { epoch, step: this.progress.step, metrics });
+    return metrics;
+  }
+
+  /** The probes on raw inputs (no model), for comparison with learned features. */
+  evaluateRawInputs(): ProbeResult | null {
+    const split = this.evalSplit();
+    if (!this.data.info.classNames?.length || this.data.size(split) === 0) return null;
+    return evaluateProbes(null, this.adapter, this.data, split, this.config.eval);
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------
+
+  /** Named tensors of a checkpoint: model (with stem), optimizer slots. */
+  private checkpointTensors(): NamedTensor[] {
+    return [
+      ...this.model.variables().map((p) => ({ name: `model/${p.name}`, tensor: p.variable as tf.Tensor })),
+      ...this.optimizer.getWeights().map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
+    ];
+  }
+
+  private statefulParts(): [string, unknown][] {
+    return [
+      ['adapter', this.adapter],
+      ['masking', this.masking],
+      ['data', this.data],
+      ['model', this.model],
+      ['schedule', this.schedule],
+    ];
+  }
+
+  /** Writes a checkpoint of the current position (atomically); returns its directory, or null when the run writes nothing. */
+  async checkpoint(): Promise<string | null> {
+    if (!this.paths.checkpoints) return null;
+    const plugins: Record<string, unknown> = {};
+    for (const p of this.plugins) if (isStateful(p)) plugins[p.name] = p.getState();
+    const parts: Record<string, unknown> = {};
+    for (const [k, part] of this.statefulParts()) if (isStateful(part)) parts[k] = part.getState();
+    const state: TrainingState = {
+      step: this.progress.step,
+      epoch: this.progress.epoch,
+      batchInEpoch: this.progress.batchInEpoch,
+      rng: { masking: this.maskRng.getState() },
+      optimizer: this.optimizer.getState(),
+      plugins,
+      config: this.config,
+      extra: { epochSums: this.progress.epochSums, epochCount: this.progress.epochCount, parts },
+    };
+    const dir = await saveCheckpoint(this.paths.checkpoints, state, this.checkpointTensors());
+    pruneCheckpoints(this.paths.checkpoints, this.config.trainer.keepCheckpoints);
+    this.lastCheckpointStep = this.progress.step;
+    this.events.safeEmit('checkpointSaved', { epoch: this.progress.epoch, step: this.progress.step, dir });
+    return dir;
+  }
+
+  /** Restores weights, optimizer, RNG, position and plugin state from a checkpoint (directory or run directory). */
+  async restore(path: string, opts: { weightsOnly?: boolean } = {}): Promise<TrainingState> {
+    await this.setup();
+    const ck = loadCheckpoint(path);
+    try {
+      assignByName(ck.dir, ck.tensors, this.model.variables(), 'model/');
+      if (opts.weightsOnly) return ck.state;
+      const optWeights: NamedTensor[] = [];
+      for (const [k, t] of ck.tensors) if (k.startsWith('optimizer/')) optWeights.push({ name: k.slice('optimizer/'.length), tensor: t });
+      this.optimizer.setWeights(optWeights);
+      this.optimizer.setState(ck.state.optimizer);
+      const rngState = ck.state.rng.masking as ReturnType<Rng['getState']> | undefined;
+      if (rngState) this.maskRng.setState(rngState);
+      for (const p of this.plugins) {
+        if (isStateful(p) && ck.state.plugins[p.name] !== undefined) p.setState(ck.state.plugins[p.name]);
+      }
+      const extra = (ck.state.extra ?? {}) as { epochSums?: Record<string, number>; epochCount?: number; parts?: Record<string, unknown> };
+      for (const [k, part] of this.statefulParts()) if (isStateful(part) && extra.parts?.[k] !== undefined) part.setState(extra.parts[k]);
+      this.progress = {
+        step: ck.state.step,
+        epoch: ck.state.epoch,
+        batchInEpoch: ck.state.batchInEpoch,
+        epochSums: extra.epochSums ?? {},
+        epochCount: extra.epochCount ?? 0,
+      };
+      this.lastCheckpointStep = ck.state.step;
+      return ck.state;
+    } finally {
+      disposeTensors(ck.tensors);
+    }
+  }
+
+  /** Releases every tensor the run owns (model, optimizer slots, plugins). */
+  dispose(): void {
+    for (const p of this.plugins) p.dispose?.();
+    for (const p of this.model.variables()) p.variable.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function disposePrepared(p: PreparedBatch, rawInputs: tf.Tensor): void {
+  for (const t of [p.tokens, p.targets, p.padding]) if (t && t !== rawInputs && !t.isDisposed) t.dispose();
+}
+
+function flatten(r: StepResult): Record<string, number> {
+  const out: Record<string, number> = { step: r.step, epoch: r.epoch, loss: r.loss, lr: r.lr, samples_per_sec: r.samplesPerSec };
+  for (const [k, v] of Object.entries(r.terms)) out[`loss/${k}`] = v;
+  for (const [k, v] of Object.entries(r.extra)) out[k] = v;
+  return out;
+}
