@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { tinyConfig } from './fixtures/tiny-task.js';
+
+const BIN = resolve(__dirname, '../../../core/dist/cli/bin.js');
+const FIXTURE = resolve(__dirname, 'fixtures/tiny-task.js');
+
+function mto(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function workspace(): string {
+  return mkdtempSync(join(tmpdir(), 'mtojs-cli-'));
+}
+
+function writeConfig(dir: string, over: Record<string, unknown> = {}): string {
+  const p = join(dir, 'tiny.json');
+  writeFileSync(p, JSON.stringify({ ...tinyConfig(over), imports: [FIXTURE] }, null, 1));
+  return p;
+}
+
+test('mto --help and mto train --help print usage and exit 0', () => {
+  const dir = workspace();
+  try {
+    const a = mto(['--help'], dir);
+    assert.equal(a.code, 0);
+    assert.match(a.out, /usage: mto <command>/);
+    assert.match(a.out, /train\s+pre-train a model/);
+    const b = mto(['train', '--help'], dir);
+    assert.equal(b.code, 0);
+    assert.match(b.out, /--config FILE/);
+    assert.match(b.out, /--resume/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mto train runs a config whose parts come from an imported file, and --resume continues it', () => {
+  const dir = workspace();
+  try {
+    const cfg = writeConfig(dir, { trainer: { epochs: 2, batchSize: 32, logEvery: 1, progress: 'lines' } });
+    const r = mto(['train', '--config', cfg, '--out', 'run1'], dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^backend: cpu/m);
+    assert.match(r.out, /finished after 8 steps/);
+    assert.ok(existsSync(join(dir, 'run1', 'config.json')));
+    assert.ok(existsSync(join(dir, 'run1', 'summary.json')));
+    const again = mto(['train', '--config', cfg, '--out', 'run1'], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /already holds a run with checkpoints; pass --resume/);
+    const more = mto(['train', '--config', cfg, '--out', 'run1', '--resume', '--set', 'trainer.epochs=3'], dir);
+    assert.equal(more.code, 0, more.err);
+    assert.match(more.err, /resumed at step 8/);
+    assert.match(more.out, /finished after 12 steps/);
+    const steps = readFileSync(join(dir, 'run1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+    assert.deepEqual(steps.map((s) => s.step), Array.from({ length: 12 }, (_, i) => i));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an invalid config exits 2 with one line naming file, field, found and expected; no run directory, no stack trace', () => {
+  const dir = workspace();
+  try {
+    const cfg = writeConfig(dir, { trainer: { epochs: 0 } });
+    const r = mto(['train', '--config', cfg], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^error: .*tiny\.json: trainer\.epochs: .*>=\s*1.*\(found 0\)\n$/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+    assert.ok(!existsSync(join(dir, 'runs')));
+    const bad = mto(['train', '--config', writeConfig(dir, { model: { name: 'no-such-model' } })], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /model\.name: unknown model 'no-such-model'; known: .*tiny-attention/);
+    assert.ok(!existsSync(join(dir, 'runs')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('user mistakes are one-line errors: missing file, unknown command, unknown option, bad backend, bad import', () => {
+  const dir = workspace();
+  try {
+    const cases: [string[], RegExp, number][] = [
+      [['train', '--config', 'missing.yaml'], /missing\.yaml: cannot read the config file \(no such file\)/, 2],
+      [['trian'], /unknown command 'trian'/, 2],
+      [['train', '--config', writeConfig(dir), '--bogus'], /Unknown option '--bogus'/, 2],
+      [['train', '--config', writeConfig(dir), '--backend', 'gpu'], /--backend: unknown backend 'gpu'/, 2],
+      [['train'], /--config FILE is required/, 2],
+      [['train', '--config', writeConfig(dir), '--resume'], /--resume: no earlier run of 'tiny'/, 1],
+    ];
+    for (const [args, re, code] of cases) {
+      const r = mto(args, dir);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, re);
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    }
+    const p = join(dir, 'imp.json');
+    writeFileSync(p, JSON.stringify({ ...tinyConfig(), imports: ['./nowhere.js'] }));
+    const r = mto(['train', '--config', p], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /imports\.0: cannot find the file '\.\/nowhere\.js'/);
+    assert.equal(readdirSync(dir).includes('runs'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseRunConfig, validateParts, applyOverride, ConfigError, Registry, registry } from '@mtojs/core';
+import { tinyConfig } from './fixtures/tiny-task.js';
+
+function withFile(name: string, text: string, fn: (path: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-config-'));
+  try {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    fn(p);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('YAML and JSON configs load with defaults filled in', () => {
+  withFile('a.yaml', 'data: {name: sines}\nadapter: {name: signal}\nmasking: {name: exact-random}\nmodel: {name: tiny-attention}\n', (p) => {
+    const { config } = loadConfig(p);
+    assert.equal(config.trainer.epochs, 10);
+    assert.equal(config.optimizer.name, 'adamw');
+    assert.equal(config.seed, 0);
+  });
+  withFile('a.json', JSON.stringify(tinyConfig()), (p) => {
+    assert.equal(loadConfig(p).config.trainer.batchSize, 32);
+  });
+});
+
+test('a wrong field names the file, the field path, what was found and what was expected', () => {
+  withFile('bad.yaml', 'data: {name: sines}\nadapter: {name: signal}\nmasking: {name: exact-random}\nmodel: {name: tiny-attention}\ntrainer: {batchSize: -3}\n', (p) => {
+    assert.throws(
+      () => loadConfig(p),
+      (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && e.message.includes(p) && /trainer\.batchSize/.test(e.message) && /-3/.test(e.message) && />=\s*1/.test(e.message),
+    );
+  });
+  withFile('bad2.yaml', 'data: {name: sines}\nadapter: {name: signal}\nmasking: {name: exact-random}\nmodel: {name: tiny-attention}\ntrainer: {epochs: "many"}\n', (p) => {
+    assert.throws(() => loadConfig(p), (e: unknown) => e instanceof ConfigError && /trainer\.epochs/.test(e.message) && /expected number/.test(e.message) && /"many"/.test(e.message));
+  });
+});
+
+test('unknown fields, a missing file and invalid YAML are one-line errors naming the file', () => {
+  withFile('x.yaml', 'data: {name: sines}\nadapter: {name: signal}\nmasking: {name: exact-random}\nmodel: {name: tiny-attention}\ntrainr: {}\n', (p) => {
+    assert.throws(() => loadConfig(p), /unknown field 'trainr'/);
+  });
+  assert.throws(() => loadConfig('/nonexistent/cfg.yaml'), (e: unknown) => e instanceof ConfigError && /nonexistent\/cfg\.yaml: cannot read the config file \(no such file\)/.test(e.message));
+  withFile('y.yaml', 'data: [unclosed\n', (p) => {
+    assert.throws(() => loadConfig(p), (e: unknown) => e instanceof ConfigError && e.message.startsWith(p) && /not valid YAML/.test(e.message));
+  });
+  withFile('z.yaml', '- a list\n', (p) => {
+    assert.throws(() => loadConfig(p), /expected a mapping/);
+  });
+});
+
+test('an unknown part name lists the known names; part options are validated with their path', () => {
+  const cfg = parseRunConfig(tinyConfig({ masking: { name: 'nope' } }));
+  assert.throws(() => validateParts(cfg, 'c.yaml'), (e: unknown) => e instanceof ConfigError && /c\.yaml: masking\.name: unknown masking 'nope'; known: .*exact-random/.test(e.message));
+  const cfg2 = parseRunConfig(tinyConfig({ masking: { name: 'exact-random', ratio: 1.5 } }));
+  assert.throws(() => validateParts(cfg2, 'c.yaml'), (e: unknown) => e instanceof ConfigError && /masking\.ratio/.test(e.message) && /1\.5/.test(e.message));
+  const cfg3 = parseRunConfig(tinyConfig({ plugins: [{ name: 'missing-plugin' }] }));
+  assert.throws(() => validateParts(cfg3, 'c.yaml'), /plugins\.0\.name: unknown plugin 'missing-plugin'/);
+});
+
+test('validated parts carry their defaults into the resolved config', () => {
+  const cfg = validateParts(parseRunConfig(tinyConfig({ optimizer: { name: 'adamw' } })));
+  assert.equal((cfg.optimizer as Record<string, unknown>).lr, 1e-3);
+  assert.equal((cfg.optimizer as Record<string, unknown>).weightDecay, 0.05);
+});
+
+test('--set overrides: nested paths, YAML values, list index and component name', () => {
+  const c: Record<string, unknown> = { trainer: { epochs: 3 }, plugins: [{ name: 'mto', lambdaE: 0.1 }, { name: 'other' }] };
+  applyOverride(c, 'trainer.epochs=5');
+  applyOverride(c, 'trainer.debugHooks=true');
+  applyOverride(c, 'optimizer.lr=1e-4');
+  applyOverride(c, 'plugins.mto.lambdaE=0.5');
+  applyOverride(c, 'plugins.1.x=[1, 2]');
+  applyOverride(c, 'name=my run');
+  assert.deepEqual(c, {
+    trainer: { epochs: 5, debugHooks: true },
+    optimizer: { lr: 1e-4 },
+    plugins: [{ name: 'mto', lambdaE: 0.5 }, { name: 'other', x: [1, 2] }],
+    name: 'my run',
+  });
+  assert.throws(() => applyOverride(c, 'noequals'), /expected KEY=VALUE/);
+  assert.throws(() => applyOverride(c, 'plugins.nothere.x=1'), /matches no entry/);
+});
+
+test('a registry refuses a second class under a taken name and a class without a schema', () => {
+  const r = new Registry();
+  class A {
+    static className = 'a';
+    static optionsSchema = registry.get('optimizer', 'adam').optionsSchema;
+    getConfig() {
+      return {};
+    }
+  }
+  class B {
+    static className = 'a';
+    static optionsSchema = A.optionsSchema;
+  }
+  r.register('model', A as never);
+  r.register('model', A as never);
+  assert.throws(() => r.register('model', B as never), /already registered/);
+  assert.throws(() => r.register('model', class {} as never), /className/);
+  assert.deepEqual(r.names('model'), ['a']);
+});
