@@ -100,7 +100,7 @@ async function runTrain(argv: string[]): Promise<number> {
     }
   }
 
-  const trainer = createTrainer(config, { outDir, logger });
+  const trainer = createTrainer(config, { outDir, logger, baseDir: loaded.baseDir });
   const paths = runPaths(outDir);
   ensureRunDirs(paths);
   if (args.resume && existsSync(paths.config!)) {

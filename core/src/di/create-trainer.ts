@@ -24,6 +24,8 @@ export interface CreateTrainerOptions {
   outDir?: string | null;
   logger?: Logger;
   registry?: Registry;
+  /** Where relative paths in part options resolve from (the CLI passes the config file's folder). */
+  baseDir?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export function createTrainer(config: RunConfig, opts: CreateTrainerOptions = {}
   c.register(TOKENS.Hooks, { useValue: new TrainerHooks() });
   c.register(TOKENS.Events, { useValue: new TrainerEvents() });
   c.register(TOKENS.RunPaths, { useValue: paths });
-  const ctx: PartContext = { rng, init: new Initializer(rng.stream('init')), logger: c.resolve(TOKENS.Logger), container: c };
+  const ctx: PartContext = { rng, init: new Initializer(rng.stream('init')), logger: c.resolve(TOKENS.Logger), container: c, baseDir: opts.baseDir };
   const parts: [InjectionToken<unknown>, PartKind, ComponentConfig][] = [
     [TOKENS.DataSource, 'data', config.data as ComponentConfig],
     [TOKENS.Adapter, 'adapter', config.adapter as ComponentConfig],

@@ -53,8 +53,12 @@ export interface ModalityAdapter extends Configurable {
   setup(info: DataInfo): TokenLayout;
   /** The layout fixed by `setup`. */
   readonly layout: TokenLayout;
-  /** Raw batch -> tokens and targets. Runs outside the gradient tape; the caller disposes the result. */
-  prepare(batch: DataBatch): PreparedBatch;
+  /**
+   * Raw batch -> tokens and targets. Runs outside the gradient tape; the caller disposes the
+   * result. `training` is true for training steps only (augmentation applies there, never to
+   * evaluation or feature extraction).
+   */
+  prepare(batch: DataBatch, opts?: { training?: boolean }): PreparedBatch;
   /** Builds the embedding (to `inputWidth`) and the head (from `outputWidth`). */
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem;
   /** Task loss on the predictions for every token, [B, N, targetDim]; counts masked, non-padding tokens only. */

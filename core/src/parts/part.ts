@@ -24,6 +24,8 @@ export interface PartContext {
   logger: Logger;
   /** The run's child container, to resolve other parts by token. */
   container: DependencyContainer;
+  /** Directory that relative paths in options resolve from (the config file's folder); the working directory when absent. */
+  baseDir?: string;
 }
 
 /** The constructor shape the registry stores. */

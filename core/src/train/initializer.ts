@@ -16,7 +16,10 @@ export class Initializer {
 
   private make(shape: number[], values: Float32Array, trainable: boolean): tf.Variable {
     // tfjs variable names must be unique per engine: let tfjs name them; parts keep stable names.
-    return tf.variable(tf.tensor(values, shape, 'float32'), trainable);
+    const t = tf.tensor(values, shape, 'float32');
+    const v = tf.variable(t, trainable);
+    t.dispose(); // the variable holds its own copy
+    return v;
   }
 
   zeros(shape: number[], trainable = true): tf.Variable {

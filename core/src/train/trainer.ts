@@ -59,6 +59,7 @@ export class Trainer {
   private progress: Progress = { step: 0, epoch: 0, batchInEpoch: 0, epochSums: {}, epochCount: 0 };
   private isSetUp = false;
   private lastCheckpointStep = -1;
+  private readonly warnedNoGrad = new Set<string>();
   private readonly host: PluginHost;
 
   constructor(
@@ -281,7 +282,7 @@ export class Trainer {
     const kept: { name: string; value: tf.Scalar }[] = [];
     this.reported = [];
     try {
-      prepared = this.adapter.prepare(batch);
+      prepared = this.adapter.prepare(batch, { training: true });
       const sample = this.masking.sample({ batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected }, this.maskRng);
       maskBatch = toMaskBatch(sample);
       const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
@@ -330,18 +331,27 @@ export class Trainer {
       try {
         for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v);
         if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total);
-        const missing = this.params.filter((_, i) => !gradList[i]).map((p) => p.name);
-        if (missing.length) throw new Error(`no gradient reached: ${missing.join(', ')} (is every variable used in forward?)`);
+        // A variable the step did not use (e.g. a mask token when nothing was masked) is left
+        // unchanged, as torch skips parameters whose grad is None; warn once per name.
+        const used = this.params.filter((p, i) => {
+          if (gradList[i]) return true;
+          if (!this.warnedNoGrad.has(p.name)) {
+            this.warnedNoGrad.add(p.name);
+            this.logger.warn(`step ${step}: no gradient reached '${p.name}'; it is not updated on such steps`);
+          }
+          return false;
+        });
+        const usedGrads = gradList.filter((g) => g);
         const lr = this.schedule.lr(step, this.optimizer.learningRate);
         if (this.config.trainer.gradClipNorm > 0) {
-          const clipped = clipByGlobalNorm(gradList, this.config.trainer.gradClipNorm);
+          const clipped = clipByGlobalNorm(usedGrads, this.config.trainer.gradClipNorm);
           const norm = clipped.norm.dataSync()[0];
           clipped.norm.dispose();
           extra.grad_norm = norm;
-          this.optimizer.apply(this.params, clipped.grads, lr);
+          this.optimizer.apply(used, clipped.grads, lr);
           clipped.grads.forEach((g) => g.dispose());
         } else {
-          this.optimizer.apply(this.params, gradList, lr);
+          this.optimizer.apply(used, usedGrads, lr);
         }
         this.progress.step = step + 1;
         return { step, epoch, loss: total, terms, lr, samplesPerSec: 0, extra };

@@ -1,0 +1,263 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import {
+  ConfigError,
+  Rng,
+  disposeMaskBatch,
+  toMaskBatch,
+  writeFileAtomic,
+  type DataBatch,
+  type DataInfo,
+  type EvalContext,
+  type Initializer,
+  type MaskBatch,
+  type ModalityAdapter,
+  type NamedVariable,
+  type PartContext,
+  type PreparedBatch,
+  type RngState,
+  type Stateful,
+  type Stem,
+  type TokenLayout,
+} from '@mtojs/core';
+import { join } from 'node:path';
+import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
+import { augmentImages } from './augment.js';
+import { renderImageSheet } from './recon-sheet.js';
+import { parsePartOptions } from './options.js';
+
+export const imageAdapterOptionsSchema = z.strictObject({
+  /** Side of the square patches, in pixels; must divide the image height and width. */
+  patchSize: z.number().int().min(1).default(4),
+  /** Predict per-patch normalised pixels (MAE's norm_pix_loss) instead of raw pixels. */
+  normPix: z.boolean().default(true),
+  /** Training-time augmentation, drawn from the run's 'augment' RNG stream. */
+  augment: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Random translation of up to this many pixels along each axis, zero fill. */
+      maxShift: z.number().int().min(0).default(2),
+      /** Random horizontal flip (off: it changes what digits and text mean). */
+      flip: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+export type ImageAdapterOptions = z.output<typeof imageAdapterOptionsSchema>;
+
+/** Examples drawn on the reconstruction sheet: the first ones of the evaluated split. */
+export const SHEET_EXAMPLES = 8;
+/** Value shown in place of masked patches on the sheet's middle row. */
+const MASKED_FILL = 0.5;
+
+/** How `prepare` is being used. Augmentation applies to training batches only. */
+export interface PrepareOptions {
+  training?: boolean;
+}
+
+/** A linear layer computed as one plain 2-D matMul (fast on wasm), weights glorot-uniform, bias zero. */
+class Linear {
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(readonly inDim: number, readonly outDim: number, init: Initializer) {
+    this.kernel = init.glorotUniform([inDim, outDim]);
+    this.bias = init.zeros([outDim]);
+  }
+
+  /** [B, T, inDim] -> [B, T, outDim]. */
+  apply(x: tf.Tensor3D): tf.Tensor3D {
+    const [B, T, D] = x.shape;
+    if (D !== this.inDim) throw new Error(`linear layer expects ${this.inDim} features, got [${x.shape.join(', ')}]`);
+    return tf.tidy(() => {
+      const flat = tf.reshape(x, [B * T, D]) as tf.Tensor2D;
+      const y = tf.add(tf.matMul(flat, this.kernel as tf.Tensor2D), this.bias);
+      return tf.reshape(y, [B, T, this.outDim]) as tf.Tensor3D;
+    });
+  }
+}
+
+/** The image modality's trainable ends: patch embedding and pixel head. */
+export class ImageStem implements Stem {
+  private readonly embedLayer: Linear;
+  private readonly headLayer: Linear;
+
+  constructor(layout: TokenLayout, dims: { inputWidth: number; outputWidth: number }, init: Initializer) {
+    this.embedLayer = new Linear(layout.tokenDim, dims.inputWidth, init);
+    this.headLayer = new Linear(dims.outputWidth, layout.targetDim, init);
+  }
+
+  embed(tokens: tf.Tensor): tf.Tensor3D {
+    if (tokens.rank !== 3) throw new Error(`image stem: expected patch tokens [B, N, tokenDim], got [${tokens.shape.join(', ')}]`);
+    return this.embedLayer.apply(tokens as tf.Tensor3D);
+  }
+
+  head(features: tf.Tensor3D): tf.Tensor3D {
+    return this.headLayer.apply(features);
+  }
+
+  variables(): NamedVariable[] {
+    return [
+      { name: 'embed/kernel', variable: this.embedLayer.kernel },
+      { name: 'embed/bias', variable: this.embedLayer.bias },
+      { name: 'head/kernel', variable: this.headLayer.kernel },
+      { name: 'head/bias', variable: this.headLayer.bias },
+    ];
+  }
+}
+
+/**
+ * Images [B, H, W, C] in [0, 1] as non-overlapping square patches (ViT/MAE tokens), with pixel
+ * targets, MAE's masked-patch MSE loss, and a reconstruction sheet at evaluation.
+ */
+export class ImageAdapter implements ModalityAdapter, Stateful {
+  static readonly className = 'image';
+  static readonly optionsSchema = imageAdapterOptionsSchema;
+  static readonly description = 'Images as square patches; pixel (or per-patch normalised) targets, masked-patch MSE, reconstruction sheets';
+
+  readonly options: ImageAdapterOptions;
+  private readonly augmentRng: Rng;
+  private tokenLayout: TokenLayout | null = null;
+  private imageShape: [number, number, number] | null = null;
+
+  constructor(options: z.input<typeof imageAdapterOptionsSchema> = {}, ctx?: PartContext) {
+    this.options = parsePartOptions(imageAdapterOptionsSchema, options, 'adapter');
+    // Without a run context (plain library use) augmentation still draws from a seeded stream.
+    this.augmentRng = ctx ? ctx.rng.stream('augment') : new Rng(0).stream('augment');
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.options, augment: { ...this.options.augment } };
+  }
+
+  setup(info: DataInfo): TokenLayout {
+    if (info.modality !== 'image') {
+      throw new ConfigError(`adapter: the 'image' adapter needs image data, but the data source gives modality '${info.modality}'`);
+    }
+    const shape = info.exampleShape;
+    if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ConfigError(`adapter: the 'image' adapter needs examples of shape [height, width, channels], but the data source gives [${shape.join(', ')}]`);
+    }
+    const [H, W, C] = shape as [number, number, number];
+    const p = this.options.patchSize;
+    if (H % p !== 0 || W % p !== 0) {
+      throw new ConfigError(`adapter.patchSize: ${p} does not divide the image size ${H}x${W} (height x width); choose a divisor of both`);
+    }
+    this.imageShape = [H, W, C];
+    this.tokenLayout = {
+      numTokens: (H / p) * (W / p),
+      tokenDim: p * p * C,
+      targetDim: p * p * C,
+      grid: [H / p, W / p],
+      discrete: false,
+    };
+    return this.tokenLayout;
+  }
+
+  get layout(): TokenLayout {
+    if (!this.tokenLayout) throw new Error('image adapter: setup(info) must run before the layout is read');
+    return this.tokenLayout;
+  }
+
+  private get shape(): [number, number, number] {
+    if (!this.imageShape) throw new Error('image adapter: setup(info) must run first');
+    return this.imageShape;
+  }
+
+  /**
+   * Batch -> patch tokens and targets. With `{ training: true }` and `augment.enabled`, the
+   * images are augmented first (evaluation and feature extraction never are).
+   */
+  prepare(batch: DataBatch, opts: PrepareOptions = {}): PreparedBatch {
+    const [H, W, C] = this.shape;
+    const images = batch.inputs;
+    if (images.rank !== 4 || images.shape[1] !== H || images.shape[2] !== W || images.shape[3] !== C) {
+      throw new Error(`image adapter: expected inputs [B, ${H}, ${W}, ${C}], got [${images.shape.join(', ')}]`);
+    }
+    const p = this.options.patchSize;
+    const [tokens, targets] = tf.tidy(() => {
+      const input = opts.training && this.options.augment.enabled ? augmentImages(images as tf.Tensor4D, this.options.augment, this.augmentRng) : (images as tf.Tensor4D);
+      const patches = patchify(tf.cast(input, 'float32') as tf.Tensor4D, p);
+      // A separate tensor for targets even when equal, so the caller can dispose both.
+      return [patches, this.options.normPix ? normalizePatches(patches) : tf.clone(patches)];
+    });
+    const prepared: PreparedBatch = { batchSize: images.shape[0], tokens, targets };
+    if (batch.labels) prepared.labels = batch.labels;
+    return prepared;
+  }
+
+  createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {
+    return new ImageStem(this.layout, dims, init);
+  }
+
+  /** MAE's loss: per-patch MSE over the patch's values, averaged over masked (non-padding) patches. */
+  loss(pred: tf.Tensor3D, batch: PreparedBatch, mask: MaskBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const perPatch = tf.mean(tf.squaredDifference(pred, batch.targets), -1); // [B, N]
+      const weights = batch.padding ? tf.mul(mask.mask, tf.sub(1, batch.padding)) : mask.mask;
+      return tf.div(tf.sum(tf.mul(perPatch, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Reconstructs the first examples of the evaluated split under the masking strategy and, when
+   * the run writes files, saves `recon-<tag>.png`: rows original / masked input / reconstruction.
+   * Returns `recon_mse` (the task loss on those masked patches) and `recon_mse_pixels` (the same
+   * in pixel space, comparable across `normPix` settings).
+   */
+  async evaluate(ctx: EvalContext): Promise<Record<string, number>> {
+    const n = Math.min(SHEET_EXAMPLES, ctx.data.size(ctx.split));
+    if (n === 0) return {};
+    const [H, W, C] = this.shape;
+    const p = this.options.patchSize;
+    const layout = this.layout;
+    const batch = ctx.data.batch(
+      ctx.split,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const maskBatch = toMaskBatch(ctx.masking.sample({ batchSize: n, layout }, ctx.rng));
+    let results: tf.Tensor[] = [];
+    try {
+      results = tf.tidy(() => {
+        const prepared = this.prepare(batch);
+        const { pred } = ctx.model.forward(prepared, maskBatch, {
+          hooks: ctx.hooks,
+          step: { step: ctx.step, epoch: ctx.epoch, training: false, mask: maskBatch.mask, padding: null },
+        });
+        const loss = this.loss(pred, prepared, maskBatch);
+        const patches = prepared.tokens as tf.Tensor3D;
+        const predPixels = this.options.normPix ? denormalizePatches(pred, patches) : pred;
+        const m = tf.expandDims(maskBatch.mask, -1); // [n, N, 1]
+        const pixelLoss = tf.div(tf.sum(tf.mul(tf.mean(tf.squaredDifference(predPixels, patches), -1), maskBatch.mask)), tf.maximum(tf.sum(maskBatch.mask), 1));
+        const keep = tf.sub(1, m);
+        const maskedInput = tf.add(tf.mul(patches, keep), tf.mul(m, MASKED_FILL)) as tf.Tensor3D;
+        const pasted = tf.add(tf.mul(patches, keep), tf.mul(predPixels, m)) as tf.Tensor3D;
+        return [loss, pixelLoss, unpatchify(patches, p, H, W, C), unpatchify(maskedInput, p, H, W, C), unpatchify(pasted, p, H, W, C)];
+      });
+      const [loss, pixelLoss, original, maskedInput, reconstruction] = await Promise.all(results.map((t) => t.data()));
+      if (ctx.outDir !== null) {
+        const png = renderImageSheet(
+          [original, maskedInput, reconstruction].map((pixels) => ({ pixels: pixels as Float32Array })),
+          { n, H, W, C },
+        );
+        writeFileAtomic(join(ctx.outDir, `recon-${ctx.tag}.png`), png);
+      }
+      return { recon_mse: loss[0], recon_mse_pixels: pixelLoss[0] };
+    } finally {
+      tf.dispose(results);
+      batch.inputs.dispose();
+      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      disposeMaskBatch(maskBatch);
+    }
+  }
+
+  /** The augmentation stream's position, so a resumed run augments as an uninterrupted one would. */
+  getState(): { augmentRng: { state: RngState; spareNormal: number | null } } {
+    return { augmentRng: this.augmentRng.getState() };
+  }
+
+  setState(state: unknown): void {
+    const s = state as { augmentRng?: { state: RngState; spareNormal: number | null } } | null;
+    if (s?.augmentRng) this.augmentRng.setState(s.augmentRng);
+  }
+}

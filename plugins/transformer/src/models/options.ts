@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** How encode() pools encoder features to one vector: the mean of the (non-padding) tokens, or the CLS token. */
+export const poolingSchema = z.enum(['mean', 'cls']);
+export type Pooling = z.infer<typeof poolingSchema>;
+
+/** The encoder options MAE and SimMIM share. */
+export const encoderOptionsShape = {
+  /** Encoder width (features per token). */
+  width: z.number().int().min(1).default(64),
+  /** Encoder blocks. */
+  depth: z.number().int().min(1).default(4),
+  /** Encoder attention heads; must divide width. */
+  heads: z.number().int().min(1).default(4),
+  /** MLP hidden width = mlpRatio * width. */
+  mlpRatio: z.number().positive().default(4),
+  /** Prepend a learnable CLS token (zero positional encoding, always visible). */
+  cls: z.boolean().default(false),
+  /** 'mean' excludes CLS and padding; 'cls' needs cls: true. */
+  pooling: poolingSchema.default('mean'),
+};
+
+export interface EncoderOptions {
+  width: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+  cls: boolean;
+  pooling: Pooling;
+}
+
+/** Cross-field checks of the encoder options, reported on the offending field. */
+export function checkEncoderOptions(o: EncoderOptions, ctx: z.RefinementCtx): void {
+  if (o.width % o.heads !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['heads'], message: `heads (${o.heads}) must divide width (${o.width})` });
+  }
+  if (o.pooling === 'cls' && !o.cls) {
+    ctx.addIssue({ code: 'custom', path: ['pooling'], message: "pooling 'cls' needs cls: true" });
+  }
+}
