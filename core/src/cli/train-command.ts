@@ -141,7 +141,7 @@ async function runTrain(argv: string[]): Promise<number> {
       logger.info('evaluating baselines: raw inputs and the encoder at random initialisation ...');
       const raw = trainer.evaluateRawInputs();
       const init = await trainer.evaluate(-1);
-      if (raw) rows.push({ name: 'raw inputs', knn: raw.knn, probe: raw.probe });
+      if (raw) rows.push({ name: trainer.data.info.modality === 'image' ? 'raw pixels' : 'raw inputs', knn: raw.knn, probe: raw.probe });
       rows.push({ name: 'random init', knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] });
       summary.baselines = { raw, randomInit: { knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] } };
       trainer.metrics.write({ type: 'baseline', raw_knn_acc: raw?.knn, raw_probe_acc: raw?.probe, init_knn_acc: init['eval/knn_acc'], init_probe_acc: init['eval/probe_acc'], time: Date.now() });
