@@ -493,10 +493,12 @@ export class Trainer {
     }
   }
 
-  /** Releases every tensor the run owns (model, optimizer slots, plugins). */
+  /** Releases every tensor the run owns (model, optimizer slots, plugins). Safe after a failed setup. */
   dispose(): void {
     for (const p of this.plugins) p.dispose?.();
-    for (const p of this.model.variables()) p.variable.dispose();
+    if (this.layoutValue) {
+      for (const p of this.model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
+    }
     this.optimizer.dispose();
   }
 }

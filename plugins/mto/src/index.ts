@@ -1,5 +1,6 @@
-import { registry } from '@mtojs/core';
+import { registerCommand, registry } from '@mtojs/core';
 import { MtoPlugin } from './plugin.js';
+import { analyzeCommand } from './analyze/analyze-command.js';
 
 export * from './roles.js';
 export * from './entropy.js';
@@ -15,5 +16,18 @@ export * from './options.js';
 export * from './diagnostics.js';
 export * from './profile.js';
 export * from './plugin.js';
+export * from './analyze/analysis-report.js';
+export * from './analyze/analyze-trainer.js';
+export * from './analyze/mixing-input.js';
+export * from './analyze/mixing-layers.js';
+export * from './analyze/spatial-randomness.js';
+export * from './analyze/substitutional-consistency.js';
+export * from './analyze/data-singularity.js';
+export { chiSquareUpperTail, normalUpperTail } from './analyze/normal-tail.js';
+export { formatReport } from './analyze/format-report.js';
+export { checkpointRunConfig, type ResolvedRunConfig } from './analyze/checkpoint-run-config.js';
+export { analyzeCommand, ANALYZE_USAGE } from './analyze/analyze-command.js';
 
 registry.register('plugin', MtoPlugin);
+// `mto analyze`: the CLI imports this package at start, so the command is there when installed.
+registerCommand(analyzeCommand);

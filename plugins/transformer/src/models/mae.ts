@@ -92,7 +92,29 @@ export class MaeModel implements MaskedModel {
   }
 
   forward(batch: PreparedBatch, mask: MaskBatch, ctx: ForwardContext): ModelOutputs {
-    const { stem, encoder, decoderEmbed, maskToken, decoderPositions, decoder } = this.built();
+    const { stem, decoderPositions, decoder } = this.built();
+    const padding = batch.padding ?? null;
+    const { cls, tokens } = this.decoderInput(batch, mask, ctx);
+    const restored = tf.add(tokens, decoderPositions) as tf.Tensor3D;
+
+    const withCls = (flags: tf.Tensor2D | null) => (flags && cls ? prependZeroColumn(flags) : flags);
+    const decoded = decoder.apply(cls ? prependCls(restored, cls) : restored, { module: 'decoder', tokenMask: withCls(mask.mask), tokenPadding: withCls(padding) }, ctx);
+    return { pred: stem.head(cls ? splitCls(decoded).tokens : decoded) };
+  }
+
+  /**
+   * The tokens entering the mixing module (the decoder), before its positional encodings and
+   * without CLS: [B, N, decoderWidth], each visible token's projected encoder features and the
+   * shared mask token at the masked positions, in token order. For analysis (e.g. how far the
+   * mask token lies from real tokens); forward() runs the same computation.
+   */
+  mixingInput(batch: PreparedBatch, mask: MaskBatch, ctx: ForwardContext = noHooks(mask.mask, batch.padding ?? null)): tf.Tensor3D {
+    return this.decoderInput(batch, mask, ctx).tokens;
+  }
+
+  /** Encoder on the visible tokens, projection to the decoder width, mask tokens appended and token order restored. */
+  private decoderInput(batch: PreparedBatch, mask: MaskBatch, ctx: ForwardContext): { cls: tf.Tensor2D | null; tokens: tf.Tensor3D } {
+    const { stem, encoder, decoderEmbed, maskToken } = this.built();
     const { keepIdx, restoreIdx } = mask;
     if (!keepIdx || !restoreIdx) {
       throw new Error(
@@ -111,11 +133,7 @@ export class MaeModel implements MaskedModel {
     const projected = decoderEmbed.apply(encoded);
     const { cls, tokens: visibleFeatures } = this.options.cls ? splitCls(projected) : { cls: null, tokens: projected };
     const appended = N > K ? (tf.concat([visibleFeatures, repeatToken(maskToken, B, N - K)], 1) as tf.Tensor3D) : visibleFeatures;
-    const restored = tf.add(gatherTokens(appended, restoreIdx), decoderPositions) as tf.Tensor3D;
-
-    const withCls = (flags: tf.Tensor2D | null) => (flags && cls ? prependZeroColumn(flags) : flags);
-    const decoded = decoder.apply(cls ? prependCls(restored, cls) : restored, { module: 'decoder', tokenMask: withCls(mask.mask), tokenPadding: withCls(padding) }, ctx);
-    return { pred: stem.head(cls ? splitCls(decoded).tokens : decoded) };
+    return { cls, tokens: gatherTokens(appended, restoreIdx) };
   }
 
   encode(batch: PreparedBatch, ctx: ForwardContext = noHooks()): tf.Tensor2D {

@@ -64,13 +64,23 @@ export class SimMimModel implements MaskedModel {
   }
 
   forward(batch: PreparedBatch, mask: MaskBatch, ctx: ForwardContext): ModelOutputs {
-    const { stem, encoder, maskToken } = this.built();
+    const { stem, encoder } = this.built();
+    const encoded = encoder.run(encoder.addPositions(this.mixingInput(batch, mask)), mask.mask, batch.padding ?? null, ctx);
+    return { pred: stem.head(encoder.tokensOf(encoded)) };
+  }
+
+  /**
+   * The tokens entering the mixing module (the encoder), before its positional encodings and
+   * without CLS: [B, N, width], each visible token's embedding and the shared mask token at the
+   * masked positions. For analysis (e.g. how far the mask token lies from real tokens);
+   * forward() runs the same computation. Runs no attention, so it takes no hooks.
+   */
+  mixingInput(batch: PreparedBatch, mask: MaskBatch): tf.Tensor3D {
+    const { stem, maskToken } = this.built();
     const embedded = stem.embed(batch.tokens);
     // x * (1 - m) + maskToken * m: masked embeddings are replaced, visible ones kept.
     const m = tf.expandDims(mask.mask, -1);
-    const mixed = tf.add(tf.mul(embedded, tf.sub(1, m)), tf.mul(tf.reshape(maskToken, [1, 1, this.options.width]), m)) as tf.Tensor3D;
-    const encoded = encoder.run(encoder.addPositions(mixed), mask.mask, batch.padding ?? null, ctx);
-    return { pred: stem.head(encoder.tokensOf(encoded)) };
+    return tf.add(tf.mul(embedded, tf.sub(1, m)), tf.mul(tf.reshape(maskToken, [1, 1, this.options.width]), m)) as tf.Tensor3D;
   }
 
   encode(batch: PreparedBatch, ctx: ForwardContext = noHooks()): tf.Tensor2D {

@@ -1,0 +1,108 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ConsoleLogger,
+  UserError,
+  createTrainer,
+  findCheckpoint,
+  resolveBackend,
+  writeFileAtomic,
+  type BackendRequest,
+  type CliCommand,
+} from '@mtojs/core';
+import { ANALYZE_DEFAULTS, analyzeTrainer } from './analyze-trainer.js';
+import { checkpointRunConfig } from './checkpoint-run-config.js';
+import { formatReport } from './format-report.js';
+
+export const ANALYZE_USAGE = `usage: mto analyze --checkpoint DIR [options]
+
+Measures a checkpoint's mask token: the heterogeneity profile of the mixing module (per-layer
+Het under every measure, visible->masked attention mass, row entropies of masked and visible
+queries) on a data sample, and the three properties of a mask token: (a) spatial randomness of
+the masking, (b) substitutional consistency, (c) data singularity. See docs/mto.md.
+
+options:
+  --checkpoint DIR  a checkpoint directory (checkpoints/step-N), a run's checkpoints/
+                    directory, or a run directory (its latest checkpoint) (required)
+  --config FILE     the run config (default: the one stored in the checkpoint)
+  --out FILE        also write the report as JSON
+  --samples N       examples of the evaluation split to run (default ${ANALYZE_DEFAULTS.samples})
+  --mask-rows N     masks drawn for the spatial-randomness check (default ${ANALYZE_DEFAULTS.maskRows})
+  --backend NAME    tensorflow | wasm | cpu | auto (default: the config's)
+  --quiet           only errors and the report
+  -h, --help        this text`;
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, found '${value}'`, 2);
+  return n;
+}
+
+async function runAnalyze(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        checkpoint: { type: 'string' },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        samples: { type: 'string' },
+        'mask-rows': { type: 'string' },
+        backend: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\n\n${ANALYZE_USAGE}`, 2);
+  }
+  if (args.help) {
+    process.stdout.write(ANALYZE_USAGE + '\n');
+    return 0;
+  }
+  if (!args.checkpoint) throw new UserError(`mto analyze: --checkpoint DIR is required\n\n${ANALYZE_USAGE}`, 2);
+  const samples = positiveInt(args.samples, '--samples', ANALYZE_DEFAULTS.samples);
+  const maskRows = positiveInt(args['mask-rows'], '--mask-rows', ANALYZE_DEFAULTS.maskRows);
+  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+
+  const dir = findCheckpoint(resolve(args.checkpoint));
+  const { config, baseDir } = await checkpointRunConfig(dir, args.config);
+  const backend = args.backend ?? config.backend;
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
+    throw new UserError(`--backend: unknown backend '${backend}'; expected one of auto, tensorflow, wasm, cpu`, 2);
+  }
+  await resolveBackend(backend as BackendRequest, { logger });
+
+  // The run as it was built for training, writing nothing; only the weights are restored.
+  const trainer = createTrainer(config, { outDir: null, logger, baseDir });
+  // dispose() needs a built model; after a failed setup it would hide the setup's error.
+  let isSetUp = false;
+  try {
+    await trainer.setup();
+    isSetUp = true;
+    const state = await trainer.restore(dir, { weightsOnly: true });
+    const report = analyzeTrainer(trainer, { samples, maskRows });
+    report.checkpoint = { dir, step: state.step, epoch: state.epoch };
+    process.stdout.write(formatReport(report));
+    if (args.out) {
+      const out = resolve(args.out);
+      writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
+      logger.info(`report written to ${out}`);
+    }
+    return 0;
+  } finally {
+    if (isSetUp) trainer.dispose();
+  }
+}
+
+/** `mto analyze`, registered when @mtojs/mto is imported. */
+export const analyzeCommand: CliCommand = {
+  name: 'analyze',
+  summary: "measure a checkpoint's mask token: heterogeneity profile and the three properties (MTO)",
+  usage: ANALYZE_USAGE,
+  run: runAnalyze,
+};
