@@ -101,6 +101,13 @@ async function runTrain(argv: string[]): Promise<number> {
   }
 
   const trainer = createTrainer(config, { outDir, logger, baseDir: loaded.baseDir });
+  // Data, layout and model are checked before anything is written: a failing run leaves no directory.
+  try {
+    await trainer.setup();
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
   const paths = runPaths(outDir);
   ensureRunDirs(paths);
   if (args.resume && existsSync(paths.config!)) {
@@ -125,7 +132,6 @@ async function runTrain(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const t0 = performance.now();
   try {
-    await trainer.setup();
     logger.info(`run: ${outDir}`);
     logger.info(
       `data: ${trainer.data.size('train')} train / ${trainer.data.size(trainer.evalSplit())} ${trainer.evalSplit()} examples; ` +

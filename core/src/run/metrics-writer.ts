@@ -7,16 +7,21 @@ import { dirname } from 'node:path';
  */
 export class MetricsWriter {
   readonly records: Record<string, unknown>[] = [];
+  private dirReady = false;
 
   constructor(
     private readonly path: string | null,
     private readonly keepInMemory = false,
-  ) {
-    if (path) mkdirSync(dirname(path), { recursive: true });
-  }
+  ) {}
 
   write(record: Record<string, unknown>): void {
     if (this.keepInMemory) this.records.push(record);
-    if (this.path) appendFileSync(this.path, JSON.stringify(record) + '\n');
+    if (!this.path) return;
+    // Created on the first line, so a run that fails before training leaves no directory.
+    if (!this.dirReady) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.dirReady = true;
+    }
+    appendFileSync(this.path, JSON.stringify(record) + '\n');
   }
 }
