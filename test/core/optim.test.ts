@@ -87,3 +87,17 @@ test('global-norm clipping scales all gradients together', () => {
   const small = clipByGlobalNorm([tf.tensor1d([0.3])], 1);
   assert.ok(Math.abs(small.grads[0].dataSync()[0] - 0.3) < 1e-6, 'below the limit nothing changes');
 });
+
+test('creating optimiser slots and running a linear probe leave no tensor behind', async () => {
+  const { linearProbeAccuracy } = await import('@mtojs/core');
+  const W = tf.variable(tf.tensor2d([[1, 2]]));
+  const before = tf.memory().numTensors;
+  const a = new AdamW({ lr: 0.1, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0 });
+  a.bind([{ name: 'w', variable: W }]);
+  assert.equal(tf.memory().numTensors, before + 2, 'exactly the two moment variables');
+  a.dispose();
+  const x = tf.tensor2d([[0, 1], [1, 0], [0, 1.1], [1.2, 0]]);
+  const n = tf.memory().numTensors;
+  linearProbeAccuracy(x, new Int32Array([0, 1, 0, 1]), x, new Int32Array([0, 1, 0, 1]), { steps: 5, numClasses: 2 });
+  assert.equal(tf.memory().numTensors, n);
+});

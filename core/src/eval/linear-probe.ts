@@ -21,8 +21,7 @@ export function linearProbeAccuracy(
     const std = tf.add(tf.sqrt(variance), 1e-6);
     return [tf.div(tf.sub(train, mean), std), tf.div(tf.sub(test, mean), std), tf.oneHot(tf.tensor1d(trainLabels, 'int32'), C)];
   });
-  const w = tf.variable(tf.zeros([D, C]));
-  const b = tf.variable(tf.zeros([C]));
+  const [w, b] = tf.tidy(() => [tf.variable(tf.zeros([D, C])), tf.variable(tf.zeros([C]))]);
   const opt = new Adam({ lr: opts.lr ?? 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: opts.weightDecay ?? 1e-4 });
   const params = [
     { name: 'w', variable: w, decay: true },

@@ -42,11 +42,12 @@ export class Adam implements Optimizer {
   private slot(p: NamedVariable) {
     let s = this.slots.get(p.variable);
     if (!s) {
-      s = {
+      // tidy frees the zeros the variables are copied from (tidy never disposes variables).
+      s = tf.tidy(() => ({
         m: tf.variable(tf.zerosLike(p.variable), false),
         v: tf.variable(tf.zerosLike(p.variable), false),
         name: p.name,
-      };
+      }));
       this.slots.set(p.variable, s);
     }
     return s;

@@ -31,7 +31,9 @@ export class Sgd implements Optimizer {
   }
 
   bind(params: NamedVariable[]): void {
-    for (const p of params) if (!this.buf.has(p.variable)) this.buf.set(p.variable, { b: tf.variable(tf.zerosLike(p.variable), false), name: p.name });
+    for (const p of params) {
+      if (!this.buf.has(p.variable)) this.buf.set(p.variable, { b: tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)), name: p.name });
+    }
   }
 
   apply(params: NamedVariable[], grads: tf.Tensor[], lr: number): void {

@@ -30,6 +30,14 @@ export interface PreparedBatch {
   padding?: tf.Tensor2D;
   /** [B * N] 1 = never mask (padding, special tokens). */
   protected?: Uint8Array;
+  /**
+   * [B * N] the input ids as plain numbers, for discrete layouts: masking strategies read them
+   * (random replacement, words), and the trainer rebuilds `tokens` from them when a strategy
+   * replaces ids (MaskSample.replaceIds).
+   */
+  tokenIds?: Int32Array;
+  /** [B * N] 1 where a token starts a word (for whole-word masking). */
+  wordStarts?: Uint8Array;
   labels?: Int32Array;
 }
 

@@ -11,6 +11,10 @@ export interface MaskRequest {
    * Strategies must honour it.
    */
   protected?: Uint8Array;
+  /** Optional [B * N] token ids, for discrete layouts: strategies that swap in random tokens (BERT) or read words use them. */
+  tokens?: Int32Array;
+  /** Optional [B * N] flags: 1 where a token starts a word (whole-word masking); 0 for '##' continuations. */
+  wordStarts?: Uint8Array;
 }
 
 /**
@@ -20,8 +24,23 @@ export interface MaskRequest {
 export interface MaskSample {
   batchSize: number;
   numTokens: number;
-  /** [B * N] 1 = masked. */
+  /**
+   * [B * N] 1 = masked: the positions whose input is replaced by the model's shared mask token
+   * ([MASK] for text). This is what MTO calls masked, and what MAE-style models gather on.
+   */
   mask: Uint8Array;
+  /**
+   * Optional [B * N] 1 = predicted by the loss. Defaults to `mask`. BERT's rule predicts more
+   * positions than it masks: the selected tokens that were replaced by a random token or kept
+   * unchanged are targets with mask = 0.
+   */
+  target?: Uint8Array;
+  /**
+   * Optional [B * N] replacement ids for discrete inputs: at a position with target = 1 and
+   * mask = 0, the id the model is fed instead of the original, or -1 to keep the original.
+   * Ignored elsewhere. The trainer applies it to `PreparedBatch.tokenIds` before the forward pass.
+   */
+  replaceIds?: Int32Array;
   /** Number of masked tokens in each row. */
   maskedPerRow: Int32Array;
 }

@@ -7,8 +7,13 @@ import type { MaskSample } from '../parts/masking.js';
  */
 export interface MaskBatch {
   sample: MaskSample;
-  /** [B, N] float32, 1 = masked. */
+  /** [B, N] float32, 1 = masked (fed the shared mask token). */
   mask: tf.Tensor2D;
+  /**
+   * [B, N] float32, 1 = predicted by the loss (MaskSample.target). The same tensor as `mask`
+   * when the sample has no separate target, which is every strategy except BERT-style ones.
+   */
+  target: tf.Tensor2D;
   /** [B, N - M] int32 indices of the visible tokens, when every row masks the same count M; else null. */
   keepIdx: tf.Tensor2D | null;
   /**
@@ -28,7 +33,8 @@ export function toMaskBatch(sample: MaskSample): MaskBatch {
   const maskF = new Float32Array(B * N);
   for (let i = 0; i < B * N; i++) maskF[i] = mask[i];
   const maskT = tf.tensor2d(maskF, [B, N]);
-  if (!uniform || B === 0) return { sample, mask: maskT, keepIdx: null, restoreIdx: null, maskedPerRow: counts };
+  const targetT = sample.target ? toFloatMask(sample.target, B, N) : maskT;
+  if (!uniform || B === 0) return { sample, mask: maskT, target: targetT, keepIdx: null, restoreIdx: null, maskedPerRow: counts };
   const M = counts[0];
   const K = N - M;
   const keep = new Int32Array(B * K);
@@ -48,13 +54,20 @@ export function toMaskBatch(sample: MaskSample): MaskBatch {
   return {
     sample,
     mask: maskT,
+    target: targetT,
     keepIdx: tf.tensor2d(keep, [B, K], 'int32'),
     restoreIdx: tf.tensor2d(restore, [B, N], 'int32'),
     maskedPerRow: counts,
   };
 }
 
+function toFloatMask(flags: Uint8Array, B: number, N: number): tf.Tensor2D {
+  if (flags.length !== B * N) throw new RangeError(`mask sample: target has ${flags.length} flags, expected batchSize * numTokens = ${B * N}`);
+  return tf.tensor2d(Float32Array.from(flags), [B, N]);
+}
+
 export function disposeMaskBatch(m: MaskBatch): void {
+  if (m.target !== m.mask) m.target.dispose();
   m.mask.dispose();
   m.keepIdx?.dispose();
   m.restoreIdx?.dispose();

@@ -283,7 +283,11 @@ export class Trainer {
     this.reported = [];
     try {
       prepared = this.adapter.prepare(batch, { training: true });
-      const sample = this.masking.sample({ batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected }, this.maskRng);
+      const sample = this.masking.sample(
+        { batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
+        this.maskRng,
+      );
+      if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
       maskBatch = toMaskBatch(sample);
       const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
       const vars = this.params.map((p) => p.variable);
@@ -501,6 +505,22 @@ export class Trainer {
     }
     this.optimizer.dispose();
   }
+}
+
+/**
+ * Feeds the model the strategy's replacement ids (BERT's random-token share): rebuilds the int32
+ * input ids from `prepared.tokenIds` with `replaceIds[i]` at every predicted position that names
+ * one (>= 0), and swaps it in for `prepared.tokens`. Runs outside the gradient tape.
+ */
+export function applyReplacements(prepared: PreparedBatch, replaceIds: Int32Array, target: Uint8Array, rawInputs: tf.Tensor): void {
+  const ids = prepared.tokenIds;
+  if (!ids) throw new Error('masking: the strategy replaces token ids, but the adapter gives no PreparedBatch.tokenIds (a discrete-token adapter is needed)');
+  if (replaceIds.length !== ids.length) throw new RangeError(`masking: replaceIds has ${replaceIds.length} ids, expected ${ids.length}`);
+  const fed = Int32Array.from(ids);
+  for (let i = 0; i < fed.length; i++) if (target[i] && replaceIds[i] >= 0) fed[i] = replaceIds[i];
+  const old = prepared.tokens;
+  prepared.tokens = tf.tensor(fed, old.shape, 'int32');
+  if (old !== rawInputs) old.dispose();
 }
 
 function disposePrepared(p: PreparedBatch, rawInputs: tf.Tensor): void {

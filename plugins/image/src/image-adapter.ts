@@ -22,6 +22,7 @@ import {
 } from '@mtojs/core';
 import { join } from 'node:path';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
+import { affine } from './affine.js';
 import { augmentImages } from './augment.js';
 import { renderImageSheet } from './recon-sheet.js';
 import { parsePartOptions } from './options.js';
@@ -55,7 +56,7 @@ export interface PrepareOptions {
   training?: boolean;
 }
 
-/** A linear layer computed as one plain 2-D matMul (fast on wasm), weights glorot-uniform, bias zero. */
+/** A linear layer computed as plain 2-D matMuls forward and backward (see `affine`), weights glorot-uniform, bias zero. */
 class Linear {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
@@ -71,7 +72,7 @@ class Linear {
     if (D !== this.inDim) throw new Error(`linear layer expects ${this.inDim} features, got [${x.shape.join(', ')}]`);
     return tf.tidy(() => {
       const flat = tf.reshape(x, [B * T, D]) as tf.Tensor2D;
-      const y = tf.add(tf.matMul(flat, this.kernel as tf.Tensor2D), this.bias);
+      const y = affine(flat, this.kernel as tf.Tensor as tf.Tensor2D, this.bias as tf.Tensor as tf.Tensor1D);
       return tf.reshape(y, [B, T, this.outDim]) as tf.Tensor3D;
     });
   }

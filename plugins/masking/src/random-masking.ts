@@ -3,11 +3,18 @@ import type { MaskRequest, MaskSample, MaskingStrategy, PartContext, Rng, TokenL
 import { checkMaskedCount, maskedCount, maskRatioSchema } from './mask-ratio.js';
 import { checkMaskRequest, emptyMaskSample } from './mask-sample.js';
 import { drawSubset } from './draw-subset.js';
+import { fewestEligible } from './batch-count.js';
 import { parseMaskingOptions } from './options.js';
 
 const randomMaskingSchema = z.strictObject({
   /** Fraction of the eligible (non-protected) tokens to mask in each example. MAE: 0.75. */
   ratio: maskRatioSchema(0.75),
+  /**
+   * With protected tokens, mask round(ratio * the fewest eligible tokens of any row of the
+   * batch) in every row, so padded batches (audio clips of different lengths) keep one masked
+   * count per batch, as MAE-style models need. Off (absent): each row masks round(ratio * its own eligible tokens).
+   */
+  equalCounts: z.boolean().optional(),
 });
 export type RandomMaskingOptions = z.output<typeof randomMaskingSchema>;
 export type RandomMaskingInput = z.input<typeof randomMaskingSchema>;
@@ -44,11 +51,12 @@ export class RandomMasking implements MaskingStrategy {
     const { ratio } = this.options;
     const out = emptyMaskSample(batchSize, numTokens);
     const pool = new Int32Array(numTokens);
+    const batchCount = this.options.equalCounts ? maskedCount(ratio, fewestEligible(isProtected, batchSize, numTokens)) : null;
     for (let b = 0; b < batchSize; b++) {
       const rowStart = b * numTokens;
       let eligible = 0;
       for (let i = 0; i < numTokens; i++) if (!isProtected || isProtected[rowStart + i] === 0) pool[eligible++] = i;
-      const count = maskedCount(ratio, eligible);
+      const count = batchCount ?? maskedCount(ratio, eligible);
       drawSubset(pool, eligible, count, rng);
       for (let j = 0; j < count; j++) out.mask[rowStart + pool[j]] = 1;
       out.maskedPerRow[b] = count;

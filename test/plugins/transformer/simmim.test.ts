@@ -36,7 +36,7 @@ test('simmim: every variable receives a non-zero gradient; rows may mask differe
     disposeMaskBatch(mask);
     // Unequal counts (keepIdx null) are fine for SimMIM.
     const uneven = tf.tensor2d(Array.from({ length: B * N }, (_, i) => (i % 7 === 0 ? 1 : 0)), [B, N]);
-    tf.tidy(() => assert.deepEqual(model.forward(batch, { sample: null as never, mask: uneven, keepIdx: null, restoreIdx: null, maskedPerRow: new Int32Array(B) }, noHooks()).pred.shape, [B, N, 5]));
+    tf.tidy(() => assert.deepEqual(model.forward(batch, { sample: null as never, mask: uneven, target: uneven, keepIdx: null, restoreIdx: null, maskedPerRow: new Int32Array(B) }, noHooks()).pred.shape, [B, N, 5]));
     uneven.dispose();
     disposeBatch(batch);
     model.dispose();

@@ -2,23 +2,43 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Picks tokens per example: out[b, k] = x[b, indices[b, k]] for x [B, N, ...] and int32
- * indices [B, K]; the same as tf.gather(x, indices, 1, 1), with a gradient on every backend.
- * tf.gather's gradient needs the UnsortedSegmentSum kernel, which the wasm backend lacks, so
- * there the selection is a one-hot batched matMul (exact: each output is one x value times 1
- * plus zeros). Where the kernel exists, a flat gather over [B*N] is used (tf.gather's own
- * batchDims=1 gradient splits the batch into B separate ops).
+ * indices [B, K]; the same as tf.gather(x, indices, 1, 1), with a fast gradient everywhere.
+ * On wasm the selection is a one-hot batched matMul (its Gather kernel copies ~35 ns per value,
+ * slower than the product); elsewhere one flat gather whose gradient is a scatter-add.
  */
 export function gatherTokens<T extends tf.Tensor>(x: T, indices: tf.Tensor2D): T {
-  return tf.getKernel('UnsortedSegmentSum', tf.getBackend()) ? gatherTokensFlat(x, indices) : gatherTokensOneHot(x, indices);
+  return tf.getBackend() === 'wasm' ? gatherTokensOneHot(x, indices) : gatherTokensFlat(x, indices);
+}
+
+/**
+ * Rows of a [R, C] table with the scatter-add gradient dtable = scatterND(rows, dy): tf.gather's
+ * own gradient is UnsortedSegmentSum, which the cpu backend runs as one pass over the whole
+ * gradient per segment (seconds for a 2048-row table), and which wasm lacks. The row indices
+ * are not an input of the op: they are data, never differentiated.
+ */
+function gatherRows(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
+  const shape = table.shape;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [t, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    save([rows]); // kept for the backward pass (the forward's scope frees what it does not save)
+    return {
+      value: tf.gather(t, rows, 0),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, shape)],
+    };
+  }) as (t: tf.Tensor2D) => tf.Tensor2D;
+  return op(table);
 }
 
 /** gatherTokens as one gather over the flattened batch: flat index b * N + indices[b, k]. */
 export function gatherTokensFlat<T extends tf.Tensor>(x: T, indices: tf.Tensor2D): T {
   const [B, N, ...rest] = x.shape;
   const K = indices.shape[1];
+  const C = rest.reduce((a, b) => a * b, 1);
   const offsets = tf.tensor2d(Int32Array.from({ length: B }, (_, b) => b * N), [B, 1], 'int32');
-  const flatIndices = tf.reshape(tf.add(indices, offsets), [B * K]);
-  const picked = tf.gather(tf.reshape(x, [B * N, ...rest]), flatIndices, 0);
+  const flatIndices = tf.reshape(tf.add(indices, offsets), [B * K]) as tf.Tensor1D;
+  const table = tf.reshape(x, [B * N, C]) as tf.Tensor2D;
+  // Only float tensors are differentiated (and scattered); flags of other dtypes are gathered plainly.
+  const picked = x.dtype === 'float32' ? gatherRows(table, flatIndices) : tf.gather(table, flatIndices, 0);
   return tf.reshape(picked, [B, K, ...rest]) as T;
 }
 

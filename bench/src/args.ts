@@ -1,0 +1,87 @@
+import { SHAPES } from './shapes.js';
+import { BENCH_BACKENDS, type BenchBackend } from './runner.js';
+
+export interface BenchArgs {
+  shapes: string[];
+  backends: BenchBackend[];
+  warmup: number;
+  steps: number;
+  budgetSeconds: number;
+  json: string | null;
+  help: boolean;
+}
+
+/** A command-line mistake: the CLI prints the message on one line and exits with status 2. */
+export class BenchUsageError extends Error {}
+
+export const DEFAULT_ARGS: Readonly<BenchArgs> = {
+  shapes: SHAPES.map((s) => s.id),
+  backends: [...BENCH_BACKENDS],
+  warmup: 1,
+  steps: 10,
+  budgetSeconds: 20,
+  json: null,
+  help: false,
+};
+
+export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--json FILE]
+
+Times the full training step (forward, loss, gradients, optimiser update) of the library beside a
+naive tfjs reference and beside the library with MTO on, interleaved in one process.
+  --shapes    ${SHAPES.map((s) => `${s.id}: ${s.title}`).join('; ')} (default: all)
+  --backends  ${BENCH_BACKENDS.join(', ')} (default: all)
+  --steps     at most N timed steps per variant; medians are reported (default ${DEFAULT_ARGS.steps})
+  --budget    seconds of timed steps per shape and backend: no round of steps starts after
+              that, but one always runs (default ${DEFAULT_ARGS.budgetSeconds})
+  --warmup    untimed steps per variant first (default ${DEFAULT_ARGS.warmup})
+  --json      also write the results to FILE (atomically)`;
+
+function list<T extends string>(flag: string, value: string, known: readonly T[]): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new BenchUsageError(`${flag}: expected a comma-separated list of ${known.join(', ')}`);
+  for (const item of items) {
+    if (!known.includes(item as T)) throw new BenchUsageError(`${flag}: unknown value '${item}' (known: ${known.join(', ')})`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+function count(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new BenchUsageError(`${flag}: expected a whole number >= ${min}, got '${value}'`);
+  return n;
+}
+
+/** Parses the CLI's flags (`--flag value` or `--flag=value`). */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { ...DEFAULT_ARGS, shapes: [...DEFAULT_ARGS.shapes], backends: [...DEFAULT_ARGS.backends] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      args.help = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!['--shapes', '--backends', '--steps', '--budget', '--warmup', '--json'].includes(flag)) {
+      throw new BenchUsageError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} '${flag}' (see --help)`);
+    }
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new BenchUsageError(`${flag}: missing value`);
+      value = next;
+      i++;
+    }
+    if (flag === '--shapes') args.shapes = list(flag, value, SHAPES.map((s) => s.id));
+    else if (flag === '--backends') args.backends = list(flag, value, BENCH_BACKENDS);
+    else if (flag === '--steps') args.steps = count(flag, value, 1);
+    else if (flag === '--budget') args.budgetSeconds = count(flag, value, 0);
+    else if (flag === '--warmup') args.warmup = count(flag, value, 0);
+    else {
+      if (value.trim() === '') throw new BenchUsageError(`${flag}: missing file name`);
+      args.json = value;
+    }
+  }
+  return args;
+}

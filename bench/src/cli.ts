@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import '@mtojs/masking';
+import '@mtojs/transformer';
+import '@mtojs/image';
+import '@mtojs/mto';
+import './register.js';
+import { BenchUsageError, USAGE, parseBenchArgs } from './args.js';
+import { describeMachine } from './machine.js';
+import { formatTable, leakingCells, writeReportJson, type BenchReport } from './report.js';
+import { runBenchmark } from './runner.js';
+import { shapeById } from './shapes.js';
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (e) {
+    if (e instanceof BenchUsageError) {
+      process.stderr.write(`bench: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const started = performance.now();
+  const machine = describeMachine();
+  const cells = await runBenchmark({
+    shapes: args.shapes.map((id) => shapeById(id)!),
+    backends: args.backends,
+    warmup: args.warmup,
+    steps: args.steps,
+    budgetSeconds: args.budgetSeconds,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    machine,
+    settings: { shapes: args.shapes, backends: args.backends, warmup: args.warmup, steps: args.steps, budgetSeconds: args.budgetSeconds },
+    cells,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+  process.stdout.write(`${formatTable(report)}\n`);
+  if (args.json) {
+    writeReportJson(resolve(args.json), report);
+    process.stderr.write(`bench: wrote ${resolve(args.json)}\n`);
+  }
+  const leaks = leakingCells(report);
+  for (const l of leaks) process.stderr.write(`bench: ${l.cell.shape}/${l.cell.backend} ${l.variant} left ${l.growth} tensor(s) behind over ${l.cell.timedSteps} steps\n`);
+  return leaks.length > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+import { writeFileAtomic } from '@mtojs/core';
+import type { MachineInfo } from './machine.js';
+import type { BenchBackend, CellResult } from './runner.js';
+
+/** Everything one benchmark run measured: what `--json` writes. */
+export interface BenchReport {
+  generatedAt: string;
+  machine: MachineInfo;
+  settings: { shapes: string[]; backends: BenchBackend[]; warmup: number; steps: number; budgetSeconds: number };
+  cells: CellResult[];
+  /** Peak resident set size of the benchmark process. */
+  peakRssMB: number;
+  elapsedSeconds: number;
+}
+
+/** Cells where some variant's timed steps left tensors behind. */
+export function leakingCells(report: BenchReport): { cell: CellResult; variant: string; growth: number }[] {
+  return report.cells.flatMap((cell) => cell.variants.filter((v) => v.tensorGrowth !== 0).map((v) => ({ cell, variant: v.variant, growth: v.tensorGrowth })));
+}
+
+const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+
+/** The results as a Markdown table (readable in a terminal, pasteable into docs/performance.md). */
+export function formatTable(report: BenchReport): string {
+  const header = '| shape | backend | step | ms/step | samples/s | GFLOP/s | speed-up vs naive | tensor growth |';
+  const rule = '|---|---|---|---:|---:|---:|---:|---:|';
+  const rows = report.cells.flatMap((c) =>
+    c.variants.map((v) =>
+      [
+        `${c.shape}: ${c.title}`,
+        c.backend,
+        v.variant,
+        fixed(v.msPerStep, 1),
+        fixed(v.samplesPerSec, 0),
+        fixed(v.gflopsPerSec, 2),
+        v.variant === 'naive' ? '1.00x' : `${fixed(v.speedupVsNaive, 2)}x`,
+        String(v.tensorGrowth),
+      ].join(' | '),
+    ),
+  );
+  const summary = report.cells.map(
+    (c) =>
+      `- ${c.shape}/${c.backend}: ${(c.flops.step / 1e9).toFixed(2)} GFLOP per step (batch ${c.batchSize}), ${c.timedSteps} timed step(s) each; library ${fixed(c.speedup, 2)}x the naive reference; MTO overhead ${percent(c.mtoOverhead)}; ` +
+      `first-step loss naive vs library differs by ${c.firstLossRelativeDifference.toExponential(1)} (relative); live tensors ${c.memory.tensorsAfterWarmup} -> ${c.memory.tensorsAfterSteps}, ` +
+      `JS heap ${c.memory.heapUsedMBAfterWarmup} -> ${c.memory.heapUsedMBAfterSteps} MB`,
+  );
+  const m = report.machine;
+  return [
+    `${m.cpuModel}, nproc ${m.nproc}, node ${m.node}, tfjs ${m.tfjs}, load average ${m.loadAverage1m} at start`,
+    `warm-up ${report.settings.warmup} step(s), then up to ${report.settings.steps} timed steps per variant within ${report.settings.budgetSeconds} s per shape and backend, variants interleaved; medians`,
+    '',
+    header,
+    rule,
+    ...rows.map((r) => `| ${r} |`),
+    '',
+    ...summary,
+    `- peak RSS ${report.peakRssMB} MB; ${report.elapsedSeconds.toFixed(0)} s in all`,
+  ].join('\n');
+}
+
+/** Writes the report as JSON, atomically (a temp file renamed over the target). */
+export function writeReportJson(file: string, report: BenchReport): void {
+  writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+}

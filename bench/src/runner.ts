@@ -1,0 +1,229 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MemoryLogger, Rng, createTrainer, resolveBackend, type RunConfig, type Trainer } from '@mtojs/core';
+import type { BenchShape } from './shapes.js';
+import { stepFlops, type ModelDims, type StepFlops } from './flops.js';
+import { NaiveReferenceStep } from './naive-step.js';
+import { median } from './stats.js';
+
+export type BenchBackend = 'wasm' | 'cpu';
+export const BENCH_BACKENDS: readonly BenchBackend[] = ['wasm', 'cpu'];
+
+/** What each cell times: the naive reference, the library's step, and the library's step with MTO on. */
+export const VARIANTS = ['naive', 'library', 'library+mto'] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+export interface RunOptions {
+  shapes: readonly BenchShape[];
+  backends: readonly BenchBackend[];
+  /** Untimed steps per variant before timing (kernels compile, caches fill, slots appear). */
+  warmup: number;
+  /** At most this many timed steps per variant. */
+  steps: number;
+  /**
+   * Seconds of timed rounds per cell: no round starts after this much (at least one runs).
+   * Keeps slow cells (the cpu backend) from dominating the run.
+   */
+  budgetSeconds: number;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export interface VariantResult {
+  variant: VariantName;
+  /** Median over the timed steps. */
+  msPerStep: number;
+  samplesPerSec: number;
+  /** Analytic step FLOPs over the median step time. */
+  gflopsPerSec: number;
+  stepMs: number[];
+  /** Median over rounds of naive ms / this variant's ms, the two timed back to back in each round. */
+  speedupVsNaive: number;
+  /** Loss of the first (warm-up) step: same weights, batch and mask for naive and library. */
+  firstLoss: number;
+  /** Tensors this variant's timed steps left behind (sum of per-step changes of the live count); must be 0. */
+  tensorGrowth: number;
+}
+
+export interface CellResult {
+  shape: string;
+  title: string;
+  backend: BenchBackend;
+  batchSize: number;
+  /** Timed steps per variant (fewer than asked when the cell's budget ran out). */
+  timedSteps: number;
+  flops: StepFlops;
+  variants: VariantResult[];
+  /** The library's speedupVsNaive. */
+  speedup: number;
+  /** Median over rounds of (library+mto ms / library ms) - 1. */
+  mtoOverhead: number;
+  /** |naive - library| / |library| of the first step's loss: both compute the same function. */
+  firstLossRelativeDifference: number;
+  memory: {
+    tensorsAfterWarmup: number;
+    tensorsAfterSteps: number;
+    tensorBytesAfterWarmup: number;
+    tensorBytesAfterSteps: number;
+    heapUsedMBAfterWarmup: number;
+    heapUsedMBAfterSteps: number;
+  };
+}
+
+/** One variant as the runner drives it. */
+interface Runner {
+  variant: VariantName;
+  /** The variant's next batch of training indices (each variant walks the same sequence). */
+  nextBatch(): Int32Array;
+  step(indices: ArrayLike<number>): number;
+  dispose(): void;
+  times: number[];
+  losses: number[];
+  growth: number;
+}
+
+async function buildTrainer(config: RunConfig): Promise<Trainer> {
+  const trainer = createTrainer(config, { logger: new MemoryLogger() });
+  await trainer.setup();
+  return trainer;
+}
+
+function disposeTrainer(trainer: Trainer): void {
+  trainer.dispose();
+  (trainer.model as { dispose?(): void }).dispose?.();
+}
+
+function modelDims(trainer: Trainer): ModelDims {
+  const kind = (trainer.model.constructor as { className?: string }).className;
+  const o = trainer.model.getConfig() as Record<string, number & boolean>;
+  const encoder = { width: o.width, depth: o.depth, mlpRatio: o.mlpRatio, cls: Boolean(o.cls) };
+  if (kind === 'mae') return { kind, ...encoder, decoderWidth: o.decoderWidth, decoderDepth: o.decoderDepth };
+  if (kind === 'simmim') return { kind, ...encoder };
+  throw new Error(`bench: cannot count the FLOPs of model '${kind}'`);
+}
+
+/** Tokens an MAE encoder sees: N minus the masked count of one sample from the run's strategy. */
+function visibleTokens(trainer: Trainer): number {
+  const sample = trainer.masking.sample({ batchSize: 1, layout: trainer.layout }, new Rng(0));
+  return trainer.layout.numTokens - sample.maskedPerRow[0];
+}
+
+/** Batches of `batchSize` indices cycling through the training split in the trainer's epoch-0 order. */
+function batchCycle(trainer: Trainer): (i: number) => Int32Array {
+  const order = trainer.epochOrder(0);
+  const bs = trainer.config.trainer.batchSize;
+  const batches = Math.floor(order.length / bs);
+  if (batches === 0) throw new Error(`bench: the training split (${order.length}) is smaller than one batch (${bs})`);
+  return (i) => order.subarray((i % batches) * bs, (i % batches) * bs + bs);
+}
+
+const toMB = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+/** Times one shape on one backend: warm-up, then rounds that step each variant once, in rotating order. */
+export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log'>): Promise<CellResult> {
+  const log = opts.log ?? (() => {});
+  const configs = shape.configs();
+  const library = await buildTrainer(configs.baseline);
+  const withMto = await buildTrainer(configs.mto);
+  // The naive reference steps its own copy of the run (same seed: same initial weights and masks).
+  const naiveTrainer = await buildTrainer(configs.baseline);
+  const naive = new NaiveReferenceStep(naiveTrainer);
+  const batchSize = configs.baseline.trainer.batchSize;
+  const flops = stepFlops({ model: modelDims(library), layout: library.layout, batchSize, visibleTokens: visibleTokens(library) });
+
+  const make = (variant: VariantName, trainer: Trainer, step: (idx: ArrayLike<number>) => number, dispose: () => void): Runner => {
+    const batchAt = batchCycle(trainer);
+    let next = 0;
+    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0 };
+  };
+  const runners: Runner[] = [
+    make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
+      naive.dispose();
+      disposeTrainer(naiveTrainer);
+    }),
+    make('library', library, (idx) => library.trainStep(idx).loss, () => disposeTrainer(library)),
+    make('library+mto', withMto, (idx) => withMto.trainStep(idx).loss, () => disposeTrainer(withMto)),
+  ];
+
+  try {
+    const runOnce = (r: Runner, timed: boolean) => {
+      const idx = r.nextBatch();
+      const before = tf.memory().numTensors;
+      const t0 = performance.now();
+      const loss = r.step(idx);
+      const ms = performance.now() - t0;
+      r.losses.push(loss);
+      if (timed) {
+        r.times.push(ms);
+        r.growth += tf.memory().numTensors - before;
+      }
+      return ms;
+    };
+    for (let w = 0; w < opts.warmup; w++) {
+      for (const r of runners) runOnce(r, false);
+    }
+    const afterWarmup = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
+    const rounds: Record<VariantName, number>[] = [];
+    const timingStart = performance.now();
+    for (let round = 0; round < opts.steps; round++) {
+      if (round > 0 && performance.now() - timingStart >= opts.budgetSeconds * 1000) break;
+      const ms = {} as Record<VariantName, number>;
+      for (let k = 0; k < runners.length; k++) {
+        const r = runners[(round + k) % runners.length];
+        ms[r.variant] = runOnce(r, true);
+      }
+      rounds.push(ms);
+      log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}`);
+    }
+    const afterSteps = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    const variants: VariantResult[] = runners.map((r) => {
+      const msPerStep = median(r.times);
+      return {
+        variant: r.variant,
+        msPerStep,
+        samplesPerSec: (batchSize * 1000) / msPerStep,
+        gflopsPerSec: flops.step / (msPerStep * 1e6),
+        stepMs: r.times,
+        speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.variant])),
+        firstLoss: r.losses[0],
+        tensorGrowth: r.growth,
+      };
+    });
+    const [naiveLoss, libraryLoss] = [variants[0].firstLoss, variants[1].firstLoss];
+    return {
+      shape: shape.id,
+      title: shape.title,
+      backend,
+      batchSize,
+      timedSteps: rounds.length,
+      flops,
+      variants,
+      speedup: variants[1].speedupVsNaive,
+      mtoOverhead: median(rounds.map((ms) => ms['library+mto'] / ms.library - 1)),
+      firstLossRelativeDifference: Math.abs(naiveLoss - libraryLoss) / Math.max(Math.abs(libraryLoss), 1e-12),
+      memory: {
+        tensorsAfterWarmup: afterWarmup.tensors,
+        tensorsAfterSteps: afterSteps.tensors,
+        tensorBytesAfterWarmup: afterWarmup.bytes,
+        tensorBytesAfterSteps: afterSteps.bytes,
+        heapUsedMBAfterWarmup: toMB(afterWarmup.heap),
+        heapUsedMBAfterSteps: toMB(afterSteps.heap),
+      },
+    };
+  } finally {
+    for (const r of runners) r.dispose();
+  }
+}
+
+/** Every requested shape on every requested backend, backends outermost (one backend switch each). */
+export async function runBenchmark(opts: RunOptions): Promise<CellResult[]> {
+  const cells: CellResult[] = [];
+  for (const backend of opts.backends) {
+    await resolveBackend(backend);
+    for (const shape of opts.shapes) {
+      opts.log?.(`${shape.id} (${shape.title}) on ${backend}`);
+      cells.push(await runCell(shape, backend, opts));
+    }
+  }
+  return cells;
+}

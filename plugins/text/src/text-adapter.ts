@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import {
+  ConfigError,
+  type DataBatch,
+  type DataInfo,
+  type EvalContext,
+  type Initializer,
+  type MaskBatch,
+  type ModalityAdapter,
+  type PartContext,
+  type PreparedBatch,
+  type Stem,
+  type TokenLayout,
+} from '@mtojs/core';
+import { CONTINUATION_PREFIX, FIRST_REGULAR_ID, PAD_ID, SPECIAL_TOKENS } from './special-tokens.js';
+import { TextStem } from './text-stem.js';
+import { evaluateMaskedTokens } from './masked-token-eval.js';
+import { parsePartOptions } from './options.js';
+
+export const textAdapterOptionsSchema = z.strictObject({
+  /** Held-out sequences scored for masked-token accuracy at each evaluation (the first ones of the split). */
+  evalExamples: z.number().int().min(0).default(512),
+});
+export type TextAdapterOptions = z.output<typeof textAdapterOptionsSchema>;
+
+/**
+ * Token-id sequences (from the text data sources) for BERT-style masked language modelling.
+ * prepare() marks padding ([PAD]: never attended to, masked or predicted) and protects every
+ * special token from masking; the stem embeds ids and scores the vocabulary with tied weights;
+ * the loss is cross-entropy over the predicted positions (MaskBatch.target). With SimMIM as the
+ * model, the model's shared mask token is the [MASK] embedding (the vocabulary's [MASK] row is
+ * never fed), so MTO acts on exactly the [MASK] token.
+ */
+export class TextAdapter implements ModalityAdapter {
+  static readonly className = 'text';
+  static readonly optionsSchema = textAdapterOptionsSchema;
+  static readonly description = 'Token-id sequences: tied-embedding vocabulary head, cross-entropy on masked tokens, masked-token accuracy';
+
+  readonly options: TextAdapterOptions;
+  private tokenLayout: TokenLayout | null = null;
+  /** Per vocabulary id: 1 when the token starts a word (not a '##' continuation). */
+  private startsWord: Uint8Array = new Uint8Array(0);
+
+  constructor(options: z.input<typeof textAdapterOptionsSchema> = {}, _ctx?: PartContext) {
+    this.options = parsePartOptions(textAdapterOptionsSchema, options, 'adapter');
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.options };
+  }
+
+  setup(info: DataInfo): TokenLayout {
+    if (info.modality !== 'text') throw new ConfigError(`adapter: the 'text' adapter needs text data, but the data source gives modality '${info.modality}'`);
+    const vocab = info.vocab as readonly string[] | undefined;
+    if (!Array.isArray(vocab) || SPECIAL_TOKENS.some((t, i) => vocab[i] !== t)) {
+      throw new ConfigError(`adapter: the 'text' adapter needs a data source that gives its vocabulary (info.vocab) starting with ${SPECIAL_TOKENS.join(' ')}`);
+    }
+    if (info.exampleShape.length !== 1 || info.dtype !== 'int32') {
+      throw new ConfigError(`adapter: the 'text' adapter needs int32 id sequences [seqLen], but the data source gives ${info.dtype} [${info.exampleShape.join(', ')}]`);
+    }
+    const L = info.exampleShape[0];
+    this.startsWord = Uint8Array.from(vocab, (t) => (t.startsWith(CONTINUATION_PREFIX) ? 0 : 1));
+    this.tokenLayout = { numTokens: L, tokenDim: vocab.length, targetDim: vocab.length, grid: [1, L], discrete: true };
+    return this.tokenLayout;
+  }
+
+  get layout(): TokenLayout {
+    if (!this.tokenLayout) throw new Error('text adapter: setup(info) must run before the layout is read');
+    return this.tokenLayout;
+  }
+
+  /** Ids [B, L] -> tokens (ids), targets (the same ids), padding, protected specials, word starts. */
+  prepare(batch: DataBatch, _opts: { training?: boolean } = {}): PreparedBatch {
+    const { numTokens: L } = this.layout;
+    const input = batch.inputs;
+    if (input.rank !== 2 || input.shape[1] !== L) throw new Error(`text adapter: expected ids [B, ${L}], got [${input.shape.join(', ')}]`);
+    const B = input.shape[0];
+    const ids = Int32Array.from(input.dataSync() as ArrayLike<number>);
+    const padding = new Float32Array(B * L);
+    const isProtected = new Uint8Array(B * L);
+    const wordStarts = new Uint8Array(B * L);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id < 0 || id >= this.startsWord.length) throw new Error(`text adapter: token id ${id} is outside the vocabulary (0..${this.startsWord.length - 1})`);
+      padding[i] = id === PAD_ID ? 1 : 0;
+      isProtected[i] = id < FIRST_REGULAR_ID ? 1 : 0;
+      wordStarts[i] = this.startsWord[id];
+    }
+    const prepared: PreparedBatch = {
+      batchSize: B,
+      tokens: tf.tensor2d(ids, [B, L], 'int32'),
+      targets: tf.tensor2d(ids, [B, L], 'int32'),
+      padding: tf.tensor2d(padding, [B, L]),
+      protected: isProtected,
+      tokenIds: ids,
+      wordStarts,
+    };
+    if (batch.labels) prepared.labels = batch.labels;
+    return prepared;
+  }
+
+  createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {
+    return new TextStem(this.layout.tokenDim, dims, init);
+  }
+
+  /** Mean cross-entropy of the original token at the predicted positions (MaskBatch.target; never padding). */
+  loss(pred: tf.Tensor3D, batch: PreparedBatch, mask: MaskBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const [B, N, V] = pred.shape;
+      const logProbs = tf.logSoftmax(tf.reshape(pred, [B * N, V]) as tf.Tensor2D);
+      const truth = tf.cast(tf.oneHot(tf.reshape(tf.cast(batch.targets, 'int32'), [B * N]) as tf.Tensor1D, V), 'float32');
+      const nll = tf.neg(tf.sum(tf.mul(logProbs, truth), -1)); // [B * N]
+      let weights = tf.reshape(mask.target, [B * N]);
+      if (batch.padding) weights = tf.mul(weights, tf.sub(1, tf.reshape(batch.padding, [B * N])));
+      return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+    });
+  }
+
+  /** Held-out masked-token accuracy (`mlm_acc`), its loss, and the unigram baseline (`unigram_acc`). */
+  async evaluate(ctx: EvalContext): Promise<Record<string, number>> {
+    return evaluateMaskedTokens(this, ctx, this.options.evalExamples);
+  }
+}
