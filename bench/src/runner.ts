@@ -4,6 +4,7 @@ import type { BenchShape } from './shapes.js';
 import { stepFlops, type ModelDims, type StepFlops } from './flops.js';
 import { NaiveReferenceStep } from './naive-step.js';
 import { median } from './stats.js';
+import { collectGarbage } from './gc.js';
 
 export type BenchBackend = 'wasm' | 'cpu';
 export const BENCH_BACKENDS: readonly BenchBackend[] = ['wasm', 'cpu'];
@@ -161,7 +162,11 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     for (let w = 0; w < opts.warmup; w++) {
       for (const r of runners) runOnce(r, false);
     }
-    const afterWarmup = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    const memoryNow = () => {
+      collectGarbage();
+      return { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    };
+    const afterWarmup = memoryNow();
     log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
     const rounds: Record<VariantName, number>[] = [];
     const timingStart = performance.now();
@@ -175,7 +180,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       rounds.push(ms);
       log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}`);
     }
-    const afterSteps = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    const afterSteps = memoryNow();
     const variants: VariantResult[] = runners.map((r) => {
       const msPerStep = median(r.times);
       return {

@@ -8,7 +8,8 @@ import { scoped, type Layer } from './layer.js';
  * Multi-head self-attention whose logits and probabilities pass through the trainer's hooks.
  * In each call, in this order: logits = Q K^T / sqrt(dh) [B, H, T, T]; + padding bias;
  * `attentionLogits` (its result is what the softmax sees); softmax; `attentionProbs`; the
- * weighted sum of values; the output projection.
+ * weighted sum of values; the output projection. On wasm the products run in another layout
+ * (head-products.ts); the hooks always see [B, H, T, T].
  */
 export class MultiHeadSelfAttention implements Layer {
   readonly qkv: Linear;

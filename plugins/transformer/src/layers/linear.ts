@@ -9,7 +9,7 @@ import type { Layer } from './layer.js';
  * gradient uses the transpose flags. So:
  * - dx = dy transpose(W) (W is small);
  * - dW = transpose(x) dy, or transpose(transpose(dy) x) when x is the wider one: one explicit
- *   transpose of the smaller activation (wasm transposes cost ~5 ns per value);
+ *   transpose of the smaller activation (wasm transposes cost ~8 ns per value);
  * - db = ones[1, M] dy, a matMul rather than sum(dy, 0): reductions over a leading axis
  *   transpose first on wasm and cpu. Sharing dy as the right operand with dW also lets XNNPACK
  *   reuse its packed copy of dy (its operator cache is keyed on that operand).
