@@ -46,3 +46,5 @@ export * from './run/progress.js';
 export * from './cli/commands.js';
 export * from './cli/imports.js';
 export { main as runCli } from './cli/main.js';
+export * from './ops/affine.js';
+export * from './parts/linear-stem.js';

@@ -63,3 +63,11 @@ test('untap removes a tap', () => {
   h.call(l);
   assert.deepEqual(l, []);
 });
+
+test('progress times round before splitting minutes and seconds', async () => {
+  const { fmtTime } = await import('@mtojs/core');
+  assert.equal(fmtTime(119.6), '2m00s');
+  assert.equal(fmtTime(59.4), '59s');
+  assert.equal(fmtTime(61), '1m01s');
+  assert.equal(fmtTime(NaN), '--');
+});

@@ -1,9 +1,11 @@
 import type { TrainerEvents } from '../events/events.js';
 
-function fmtTime(s: number): string {
+/** 119.6 -> '2m00s' (rounds before splitting, so never '1m60s'). */
+export function fmtTime(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--';
-  const m = Math.floor(s / 60);
-  const sec = Math.round(s % 60);
+  const total = Math.round(s);
+  const m = Math.floor(total / 60);
+  const sec = total % 60;
   return m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 

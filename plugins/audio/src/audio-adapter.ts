@@ -18,6 +18,7 @@ import {
   type PartContext,
   type PreparedBatch,
   type Stateful,
+  LinearStem,
   type Stem,
   type TokenLayout,
 } from '@mtojs/core';
@@ -25,7 +26,6 @@ import { join } from 'node:path';
 import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/log-mel.js';
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
 import { renderSpectrogramSheet } from './recon-sheet.js';
-import { Linear } from './linear.js';
 import { parsePartOptions } from './options.js';
 
 export const audioAdapterOptionsSchema = z
@@ -76,32 +76,10 @@ export interface LogMelStats {
   std: number;
 }
 
-/** The audio modality's trainable ends: patch embedding and log-mel head. */
-export class AudioStem implements Stem {
-  private readonly embedLayer: Linear;
-  private readonly headLayer: Linear;
-
+/** The audio modality's trainable ends: patch embedding and log-mel head (see LinearStem). */
+export class AudioStem extends LinearStem {
   constructor(layout: TokenLayout, dims: { inputWidth: number; outputWidth: number }, init: Initializer) {
-    this.embedLayer = new Linear(layout.tokenDim, dims.inputWidth, init);
-    this.headLayer = new Linear(dims.outputWidth, layout.targetDim, init);
-  }
-
-  embed(tokens: tf.Tensor): tf.Tensor3D {
-    if (tokens.rank !== 3) throw new Error(`audio stem: expected patch tokens [B, N, tokenDim], got [${tokens.shape.join(', ')}]`);
-    return this.embedLayer.apply(tokens as tf.Tensor3D);
-  }
-
-  head(features: tf.Tensor3D): tf.Tensor3D {
-    return this.headLayer.apply(features);
-  }
-
-  variables(): NamedVariable[] {
-    return [
-      { name: 'embed/kernel', variable: this.embedLayer.kernel },
-      { name: 'embed/bias', variable: this.embedLayer.bias },
-      { name: 'head/kernel', variable: this.headLayer.kernel },
-      { name: 'head/bias', variable: this.headLayer.bias },
-    ];
+    super(layout, dims, init, 'audio');
   }
 }
 

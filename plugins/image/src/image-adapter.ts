@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import {
   ConfigError,
+  LinearStem,
+  type Stem,
   Rng,
   disposeMaskBatch,
   toMaskBatch,
@@ -17,12 +19,10 @@ import {
   type PreparedBatch,
   type RngState,
   type Stateful,
-  type Stem,
   type TokenLayout,
 } from '@mtojs/core';
 import { join } from 'node:path';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
-import { affine } from './affine.js';
 import { augmentImages } from './augment.js';
 import { renderImageSheet } from './recon-sheet.js';
 import { parsePartOptions } from './options.js';
@@ -56,54 +56,10 @@ export interface PrepareOptions {
   training?: boolean;
 }
 
-/** A linear layer computed as plain 2-D matMuls forward and backward (see `affine`), weights glorot-uniform, bias zero. */
-class Linear {
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable;
-
-  constructor(readonly inDim: number, readonly outDim: number, init: Initializer) {
-    this.kernel = init.glorotUniform([inDim, outDim]);
-    this.bias = init.zeros([outDim]);
-  }
-
-  /** [B, T, inDim] -> [B, T, outDim]. */
-  apply(x: tf.Tensor3D): tf.Tensor3D {
-    const [B, T, D] = x.shape;
-    if (D !== this.inDim) throw new Error(`linear layer expects ${this.inDim} features, got [${x.shape.join(', ')}]`);
-    return tf.tidy(() => {
-      const flat = tf.reshape(x, [B * T, D]) as tf.Tensor2D;
-      const y = affine(flat, this.kernel as tf.Tensor as tf.Tensor2D, this.bias as tf.Tensor as tf.Tensor1D);
-      return tf.reshape(y, [B, T, this.outDim]) as tf.Tensor3D;
-    });
-  }
-}
-
-/** The image modality's trainable ends: patch embedding and pixel head. */
-export class ImageStem implements Stem {
-  private readonly embedLayer: Linear;
-  private readonly headLayer: Linear;
-
+/** The image modality's trainable ends: patch embedding and pixel head (see LinearStem). */
+export class ImageStem extends LinearStem {
   constructor(layout: TokenLayout, dims: { inputWidth: number; outputWidth: number }, init: Initializer) {
-    this.embedLayer = new Linear(layout.tokenDim, dims.inputWidth, init);
-    this.headLayer = new Linear(dims.outputWidth, layout.targetDim, init);
-  }
-
-  embed(tokens: tf.Tensor): tf.Tensor3D {
-    if (tokens.rank !== 3) throw new Error(`image stem: expected patch tokens [B, N, tokenDim], got [${tokens.shape.join(', ')}]`);
-    return this.embedLayer.apply(tokens as tf.Tensor3D);
-  }
-
-  head(features: tf.Tensor3D): tf.Tensor3D {
-    return this.headLayer.apply(features);
-  }
-
-  variables(): NamedVariable[] {
-    return [
-      { name: 'embed/kernel', variable: this.embedLayer.kernel },
-      { name: 'embed/bias', variable: this.embedLayer.bias },
-      { name: 'head/kernel', variable: this.headLayer.kernel },
-      { name: 'head/bias', variable: this.headLayer.bias },
-    ];
+    super(layout, dims, init, 'image');
   }
 }
 
