@@ -48,3 +48,5 @@ export * from './cli/imports.js';
 export { main as runCli } from './cli/main.js';
 export * from './ops/affine.js';
 export * from './parts/linear-stem.js';
+export * from './data/splits.js';
+export * from './data/folders.js';

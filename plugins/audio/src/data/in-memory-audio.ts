@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataBatch, DataInfo, DataSource, Split } from '@mtojs/core';
 
+export { interleaveByClass } from '@mtojs/core';
+
 /** What audio data sources add to DataInfo; the `audio` adapter reads it. */
 export interface AudioDataInfo extends DataInfo {
   modality: 'audio';
@@ -15,17 +17,6 @@ export interface AudioSplit {
   clips: Float32Array[];
   /** Class of each clip; null when the data is unlabelled. */
   labels: Int32Array | null;
-}
-
-/**
- * Round-robin over classes (the first clip of each class, then the second, ...), so every
- * prefix of a split is close to class-balanced and evaluation subsets show every class.
- */
-export function interleaveByClass<T>(perClass: T[][]): T[] {
-  const out: T[] = [];
-  const longest = Math.max(0, ...perClass.map((c) => c.length));
-  for (let k = 0; k < longest; k++) for (const items of perClass) if (k < items.length) out.push(items[k]);
-  return out;
 }
 
 /**

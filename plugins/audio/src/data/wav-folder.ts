@@ -1,7 +1,6 @@
-import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError, type PartContext, type Split } from '@mtojs/core';
+import { UserError, pickedEvenly, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
 import { InMemoryAudioSource, interleaveByClass, type AudioSplit } from './in-memory-audio.js';
 import { readWav } from '../wav.js';
 import { resample } from '../resample.js';
@@ -32,30 +31,6 @@ export const wavFolderOptionsSchema = z
   });
 
 export type WavFolderOptions = z.output<typeof wavFolderOptionsSchema>;
-
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** Visible entries, sorted by code unit so the order does not depend on the locale. */
-function visibleEntries(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((name) => !name.startsWith('.'))
-      .sort();
-  } catch (e) {
-    throw new UserError(`${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
-
-/** Whether item i is picked when a fraction is spread evenly: floor(n * f) of the first n, at regular intervals. */
-function pickedEvenly(i: number, fraction: number): boolean {
-  return Math.floor((i + 1) * fraction) > Math.floor(i * fraction);
-}
 
 /**
  * A folder of WAV files: one sub-folder per class (`root/yes/001.wav`; class names are the

@@ -114,7 +114,12 @@ export async function readIdxFile(path: string, kind: IdxKind, limit = 0): Promi
 }
 
 async function readPair(imagesPath: string, labelsPath: string, limit: number): Promise<{ images: IdxFile; labels: IdxFile }> {
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath, 'images', limit), readIdxFile(labelsPath, 'labels', limit)]);
+  // Both are read at once, but a failure is reported for the images file first, so the same
+  // mistake always gives the same message.
+  const [imagesRead, labelsRead] = await Promise.allSettled([readIdxFile(imagesPath, 'images', limit), readIdxFile(labelsPath, 'labels', limit)]);
+  if (imagesRead.status === 'rejected') throw imagesRead.reason;
+  if (labelsRead.status === 'rejected') throw labelsRead.reason;
+  const [images, labels] = [imagesRead.value, labelsRead.value];
   if (images.total !== labels.total) {
     throw new UserError(`${labelsPath}: ${labels.total} labels, but ${imagesPath} has ${images.total} images; expected one label per image`);
   }

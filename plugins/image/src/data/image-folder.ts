@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
-import { UserError, type PartContext, type Split } from '@mtojs/core';
+import { UserError, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
 import { InMemoryImageSource, interleaveByClass, pickedEvenly, type ImageSplit } from './in-memory.js';
 import { parsePartOptions, resolveDataPath } from '../options.js';
 
@@ -33,25 +33,6 @@ export const imageFolderOptionsSchema = z
 export type ImageFolderOptions = z.output<typeof imageFolderOptionsSchema>;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
-
-/** Visible (not dot-prefixed) entries of a folder, sorted by code unit so the order is locale-independent. */
-function visibleEntries(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((name) => !name.startsWith('.'))
-      .sort();
-  } catch (e) {
-    throw new UserError(`${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-}
 
 function hexBytes(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');

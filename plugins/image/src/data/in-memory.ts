@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataBatch, DataInfo, DataSource, Split } from '@mtojs/core';
 
+export { interleaveByClass, pickedEvenly } from '@mtojs/core';
+
 /** One split held in memory: examples back to back, [count, H, W, C] row-major. */
 export interface ImageSplit {
   images: Float32Array;
@@ -9,26 +11,6 @@ export interface ImageSplit {
 }
 
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
-
-/**
- * Round-robin over classes: the first example of each class, then the second of each, and so
- * on, skipping classes that ran out. Keeps every prefix of a split close to class-balanced, so
- * "the first k examples" (evaluation subsets, reconstruction sheets) shows every class.
- */
-export function interleaveByClass<T>(perClass: T[][]): T[] {
-  const out: T[] = [];
-  const longest = Math.max(0, ...perClass.map((c) => c.length));
-  for (let k = 0; k < longest; k++) for (const items of perClass) if (k < items.length) out.push(items[k]);
-  return out;
-}
-
-/**
- * Whether item i of a sequence is picked when a fraction f is spread evenly over it: exactly
- * floor(n * f) of the first n items are picked, at regular intervals (every 1/f-th item).
- */
-export function pickedEvenly(i: number, fraction: number): boolean {
-  return Math.floor((i + 1) * fraction) > Math.floor(i * fraction);
-}
 
 /**
  * A data source whose splits live in memory as one Float32Array each; `batch` copies the
