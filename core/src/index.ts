@@ -50,3 +50,4 @@ export * from './ops/affine.js';
 export * from './parts/linear-stem.js';
 export * from './data/splits.js';
 export * from './data/folders.js';
+export * from './parts/options.js';

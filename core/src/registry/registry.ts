@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PartClass, PartContext } from '../parts/part.js';
 import { ConfigError } from '../util/errors.js';
-import { formatZodIssues } from '../config/zod-format.js';
+import { parsePartOptions } from '../parts/options.js';
 
 /** The kinds of swappable parts a config names. */
 export const PART_KINDS = ['data', 'adapter', 'masking', 'model', 'optimizer', 'schedule', 'plugin'] as const;
@@ -62,9 +62,7 @@ export class Registry {
   parseOptions(kind: PartKind, component: ComponentConfig, fieldPath: string = kind): { cls: PartClass; options: any } {
     const cls = this.get(kind, component.name, fieldPath);
     const { name: _name, ...options } = component;
-    const parsed = (cls.optionsSchema as z.ZodType).safeParse(options);
-    if (!parsed.success) throw new ConfigError(formatZodIssues(parsed.error, fieldPath, options));
-    return { cls, options: parsed.data };
+    return { cls, options: parsePartOptions(cls.optionsSchema as z.ZodType, options, fieldPath) };
   }
 
   /** Validates and constructs. */

@@ -21,12 +21,12 @@ import {
   LinearStem,
   type Stem,
   type TokenLayout,
+  parsePartOptions,
 } from '@mtojs/core';
 import { join } from 'node:path';
 import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/log-mel.js';
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
 import { renderSpectrogramSheet } from './recon-sheet.js';
-import { parsePartOptions } from './options.js';
 
 export const audioAdapterOptionsSchema = z
   .strictObject({

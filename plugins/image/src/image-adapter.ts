@@ -20,12 +20,12 @@ import {
   type RngState,
   type Stateful,
   type TokenLayout,
+  parsePartOptions,
 } from '@mtojs/core';
 import { join } from 'node:path';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
 import { augmentImages } from './augment.js';
 import { renderImageSheet } from './recon-sheet.js';
-import { parsePartOptions } from './options.js';
 
 export const imageAdapterOptionsSchema = z.strictObject({
   /** Side of the square patches, in pixels; must divide the image height and width. */

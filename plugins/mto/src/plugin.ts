@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import {
-  ConfigError,
+  parsePartOptions,
   formatZodIssues,
   type AttentionInfo,
   type LossContext,
@@ -335,9 +335,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
 
 /** Validates and defaults MTO options; a mistake is a ConfigError naming the field. */
 export function parseMtoOptions(options: MtoOptionsInput = {}): MtoOptions {
-  const parsed = mtoOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new ConfigError(formatZodIssues(parsed.error, 'plugins.mto', options));
-  return parsed.data;
+  return parsePartOptions(mtoOptionsSchema, options, 'plugins.mto');
 }
 
 /** The functional form, Composer-style: creates the plugin, applies it to the host and returns it. */

@@ -12,11 +12,11 @@ import {
   type PreparedBatch,
   type Stem,
   type TokenLayout,
+  parsePartOptions,
 } from '@mtojs/core';
 import { CONTINUATION_PREFIX, FIRST_REGULAR_ID, PAD_ID, SPECIAL_TOKENS } from './special-tokens.js';
 import { TextStem } from './text-stem.js';
 import { evaluateMaskedTokens } from './masked-token-eval.js';
-import { parsePartOptions } from './options.js';
 
 export const textAdapterOptionsSchema = z.strictObject({
   /** Held-out sequences scored for masked-token accuracy at each evaluation (the first ones of the split). */

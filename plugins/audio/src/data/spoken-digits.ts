@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
 import { InMemoryAudioSource, interleaveByClass, type AudioSplit } from './in-memory-audio.js';
 import { resample } from '../resample.js';
-import { parsePartOptions } from '../options.js';
 
 /** The shipped set (plugins/audio/data), made by scripts/make-spoken-digits.mjs. */
 export const SPOKEN_DIGITS_DIR = join(__dirname, '..', '..', 'data');

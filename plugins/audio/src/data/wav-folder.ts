@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError, pickedEvenly, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
+import { parsePartOptions, resolveDataPath, UserError, pickedEvenly, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
 import { InMemoryAudioSource, interleaveByClass, type AudioSplit } from './in-memory-audio.js';
 import { readWav } from '../wav.js';
 import { resample } from '../resample.js';
-import { parsePartOptions, resolveDataPath } from '../options.js';
 
 export const wavFolderOptionsSchema = z
   .strictObject({

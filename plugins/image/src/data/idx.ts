@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, resolveDataPath, UserError, type PartContext } from '@mtojs/core';
 import { InMemoryImageSource, type ImageSplit } from './in-memory.js';
-import { parsePartOptions, resolveDataPath } from '../options.js';
 
 /** IDX magic numbers: two zero bytes, the type (0x08 = unsigned byte), the number of dimensions. */
 export const IDX_IMAGES_MAGIC = 0x00000803;

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
-import { UserError, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
+import { parsePartOptions, resolveDataPath, UserError, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
 import { InMemoryImageSource, interleaveByClass, pickedEvenly, type ImageSplit } from './in-memory.js';
-import { parsePartOptions, resolveDataPath } from '../options.js';
 
 export const imageFolderOptionsSchema = z
   .strictObject({

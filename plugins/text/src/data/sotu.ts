@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { pickedEvenly } from './interleave.js';
-import { parsePartOptions } from '../options.js';
 
 export const sotuOptionsSchema = z.strictObject({
   ...textCorpusShape,

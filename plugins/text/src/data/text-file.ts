@@ -3,7 +3,7 @@ import type { PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { pickedEvenly } from './interleave.js';
 import { readDocuments } from './read-documents.js';
-import { parsePartOptions, resolveDataPath } from '../options.js';
+import { parsePartOptions, resolveDataPath } from '@mtojs/core';
 
 export const textFileOptionsSchema = z.strictObject({
   ...textCorpusShape,
