@@ -6,7 +6,7 @@ import { loadConfig, validateParts } from '../config/load.js';
 import { resolveBackend, type BackendRequest } from '../backend/resolve-backend.js';
 import { createTrainer } from '../di/create-trainer.js';
 import { ConsoleLogger } from '../run/logger.js';
-import { ensureRunDirs, latestRunDir, newRunDir, runPaths } from '../run/run-dir.js';
+import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
@@ -108,7 +108,7 @@ async function runTrain(argv: string[]): Promise<number> {
     trainer.dispose();
     throw e;
   }
-  const paths = runPaths(outDir);
+  const paths = trainer.paths;
   ensureRunDirs(paths);
   if (args.resume && existsSync(paths.config!)) {
     const before = JSON.stringify(JSON.parse(readFileSync(paths.config!, 'utf8')));

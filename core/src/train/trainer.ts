@@ -60,6 +60,8 @@ export class Trainer {
   private isSetUp = false;
   private lastCheckpointStep = -1;
   private readonly warnedNoGrad = new Set<string>();
+  /** The step whose hook calls are traced when `debugHooks` is true (the first of this fit). */
+  private firstTracedStep = 0;
   private readonly host: PluginHost;
 
   constructor(
@@ -160,7 +162,6 @@ export class Trainer {
     }
     this.isSetUp = true;
   }
-  private firstTracedStep = 0;
 
   /** Steps per epoch for the configured batch size. */
   stepsPerEpoch(): number {
