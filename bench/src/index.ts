@@ -10,3 +10,4 @@ export { formatTable, writeReportJson, leakingCells, type BenchReport } from './
 export { describeMachine, type MachineInfo } from './machine.js';
 export { parseBenchArgs, BenchUsageError, DEFAULT_ARGS, USAGE, type BenchArgs } from './args.js';
 export { median } from './stats.js';
+export * as convergence from './convergence/index.js';

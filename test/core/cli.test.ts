@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -105,6 +105,38 @@ test('user mistakes are one-line errors: missing file, unknown command, unknown 
     assert.equal(r.code, 2);
     assert.match(r.err, /imports\.0: cannot find the file '\.\/nowhere\.js'/);
     assert.equal(readdirSync(dir).includes('runs'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C during mto train stops after the current step, saves a checkpoint there and exits 130', async () => {
+  const dir = workspace();
+  try {
+    // Enough epochs that the run cannot finish before the signal arrives.
+    const cfg = writeConfig(dir, { trainer: { epochs: 500, batchSize: 32, logEvery: 1, progress: 'none' } });
+    const child = spawn(process.execPath, [BIN, 'train', '--config', cfg, '--out', 'run'], { cwd: dir, env: { ...process.env, FORCE_COLOR: '0' } });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const metrics = join(dir, 'run', 'metrics.jsonl');
+    const code = await new Promise<number | null>((done) => {
+      child.on('exit', (c) => done(c));
+      const poll = setInterval(() => {
+        if (existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"type":"step"')) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }
+      }, 20);
+    });
+    assert.equal(code, 130, err);
+    assert.match(err, /interrupt: stopping after this step/);
+    const steps = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'step');
+    assert.ok(steps.length < 500 * 4, 'the run stopped early');
+    const ckpts = readdirSync(join(dir, 'run', 'checkpoints'));
+    assert.ok(ckpts.length > 0, 'a checkpoint was saved on interrupt');
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'));
+    assert.equal(summary.stopped, true);
+    assert.equal(summary.steps, steps[steps.length - 1].step + 1); // step records count from 0
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

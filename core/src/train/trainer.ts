@@ -229,6 +229,9 @@ export class Trainer {
             windowSamples = 0;
           }
           this.events.safeEmit('batchEnd', { ...result, batchIndex: b });
+          // One turn of the event loop per step, so signal handlers (Ctrl-C -> requestStop) and
+          // timers run during a long fit; costs microseconds against a step's milliseconds.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           if (tc.checkpointEverySteps > 0 && this.progress.step % tc.checkpointEverySteps === 0 && b + 1 < spe) await this.checkpoint();
           if (this.stopRequested || this.maxStepsReached()) break;
         }

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import type { CliCommand } from '../cli/commands.js';
+import { readRun } from './read-run.js';
+import { renderReport } from './page.js';
+
+export const REPORT_USAGE = `usage: mto report RUN_DIR [RUN_DIR...] [options]
+
+Writes one self-contained HTML page (inline SVG charts, embedded images, no network needed):
+loss and evaluation curves, the per-layer MTO heterogeneity profile over training, the
+reconstruction sheets and the config. Several run directories make a comparison page with
+the runs overlaid.
+
+options:
+  --out FILE        where to write the page (default: RUN_DIR/report.html for one run;
+                    required for several)
+  --title TEXT      the page's title
+  --max-images N    most images embedded per run (default 12; 0 = none)
+  -h, --help        this text`;
+
+/**
+ * `mto report ARGV`; returns the exit code and throws UserError for bad input (as every
+ * command: main() prints it). `write` receives what goes to stdout.
+ */
+export async function runReport(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string' },
+        title: { type: 'string' },
+        'max-images': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new UserError(`mto report: ${(e as Error).message}\n\n${REPORT_USAGE}`, 2);
+  }
+  const { values: args, positionals: dirs } = parsed;
+  if (args.help) {
+    write(REPORT_USAGE + '\n');
+    return 0;
+  }
+  if (!dirs.length) throw new UserError(`mto report: give at least one run directory\n\n${REPORT_USAGE}`, 2);
+  if (dirs.length > 1 && !args.out) throw new UserError(`mto report: comparing ${dirs.length} runs needs --out FILE (a single run's page defaults to RUN_DIR/report.html)`, 2);
+  let maxImages: number | undefined;
+  if (args['max-images'] !== undefined) {
+    maxImages = Number(args['max-images']);
+    if (!Number.isInteger(maxImages) || maxImages < 0) throw new UserError(`--max-images: expected a whole number >= 0, got '${args['max-images']}'`, 2);
+  }
+  const out = resolve(args.out ?? join(dirs[0]!, 'report.html'));
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`--out: ${args.out ?? out} is a directory; give a file name (e.g. report.html)`, 2);
+
+  // Every run is read and checked before anything is written.
+  const runs = dirs.map((d) => readRun(d));
+  const html = renderReport(runs, { title: args.title, limits: maxImages === undefined ? {} : { maxImagesPerRun: maxImages } });
+  try {
+    writeFileAtomic(out, html);
+  } catch (e) {
+    throw new UserError(`cannot write ${args.out ?? out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1);
+  }
+  const shown = relative(process.cwd(), out);
+  write(`report: ${shown && !shown.startsWith('..') ? shown : out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
+  return 0;
+}
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  summary: 'write an HTML report of one run, or compare several',
+  usage: REPORT_USAGE,
+  run: (argv) => runReport(argv),
+};
