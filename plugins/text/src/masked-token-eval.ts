@@ -63,11 +63,14 @@ export async function evaluateMaskedTokens(adapter: ModalityAdapter, ctx: EvalCo
       tf.dispose([predicted, loss]);
       const target = sample.target ?? sample.mask;
       const truth = prepared.tokenIds!;
+      // Full predictions are read at the target positions; packed ones (TextStem.headAtTargets) in order.
+      const packed = predIds.length !== target.length;
       let batchTargets = 0;
       for (let i = 0; i < target.length; i++) {
         if (!target[i]) continue;
+        const guess = packed ? predIds[batchTargets] : predIds[i];
         batchTargets++;
-        if (predIds[i] === truth[i]) correct++;
+        if (guess === truth[i]) correct++;
         if (truth[i] === frequent) unigram++;
       }
       targets += batchTargets;

@@ -15,12 +15,17 @@ import {
   parsePartOptions,
 } from '@mtojs/core';
 import { CONTINUATION_PREFIX, FIRST_REGULAR_ID, PAD_ID, SPECIAL_TOKENS } from './special-tokens.js';
-import { TextStem } from './text-stem.js';
+import { TextStem, predictedPositions } from './text-stem.js';
 import { evaluateMaskedTokens } from './masked-token-eval.js';
 
 export const textAdapterOptionsSchema = z.strictObject({
   /** Held-out sequences scored for masked-token accuracy at each evaluation (the first ones of the split). */
   evalExamples: z.number().int().min(0).default(512),
+  /**
+   * BERT's prediction-head transform (dense + GELU + LayerNorm) before the tied vocabulary
+   * projection. Off by default: in the short runs this package is sized for, it learned slower.
+   */
+  headTransform: z.boolean().default(false),
 });
 export type TextAdapterOptions = z.output<typeof textAdapterOptionsSchema>;
 
@@ -101,18 +106,39 @@ export class TextAdapter implements ModalityAdapter {
   }
 
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {
-    return new TextStem(this.layout.tokenDim, dims, init);
+    return new TextStem(this.layout.tokenDim, dims, init, { headTransform: this.options.headTransform });
   }
 
-  /** Mean cross-entropy of the original token at the predicted positions (MaskBatch.target; never padding). */
+  /**
+   * Mean cross-entropy of the original token at the predicted positions (MaskBatch.target; never
+   * padding). `pred` is [B, N, vocab] (TextStem.head) or, from a model that scores only the
+   * predicted positions (TextStem.headAtTargets), [1, K, vocab] in `predictedPositions` order.
+   */
   loss(pred: tf.Tensor3D, batch: PreparedBatch, mask: MaskBatch): tf.Scalar {
     return tf.tidy(() => {
-      const [B, N, V] = pred.shape;
-      const logProbs = tf.logSoftmax(tf.reshape(pred, [B * N, V]) as tf.Tensor2D);
-      const truth = tf.cast(tf.oneHot(tf.reshape(tf.cast(batch.targets, 'int32'), [B * N]) as tf.Tensor1D, V), 'float32');
-      const nll = tf.neg(tf.sum(tf.mul(logProbs, truth), -1)); // [B * N]
-      let weights = tf.reshape(mask.target, [B * N]);
-      if (batch.padding) weights = tf.mul(weights, tf.sub(1, tf.reshape(batch.padding, [B * N])));
+      const [B, N] = mask.target.shape;
+      const V = pred.shape[2];
+      const targets = tf.reshape(tf.cast(batch.targets, 'int32'), [B * N]) as tf.Tensor1D;
+      let truth: tf.Tensor1D;
+      let weights: tf.Tensor1D;
+      let logits: tf.Tensor2D;
+      if (pred.shape[0] === B && pred.shape[1] === N) {
+        logits = tf.reshape(pred, [B * N, V]) as tf.Tensor2D;
+        truth = targets;
+        weights = tf.reshape(mask.target, [B * N]) as tf.Tensor1D;
+        if (batch.padding) weights = tf.mul(weights, tf.sub(1, tf.reshape(batch.padding, [B * N])));
+      } else {
+        const rows = predictedPositions(mask);
+        if (pred.shape[0] !== 1 || pred.shape[1] !== rows.length) {
+          throw new Error(`text adapter: predictions are [${pred.shape.join(', ')}]; expected [${B}, ${N}, ${V}] or, at the ${rows.length} predicted positions, [1, ${rows.length}, ${V}]`);
+        }
+        const at = tf.tensor1d(rows, 'int32');
+        logits = tf.reshape(pred, [rows.length, V]) as tf.Tensor2D;
+        truth = tf.gather(targets, at);
+        weights = batch.padding ? (tf.sub(1, tf.gather(tf.reshape(batch.padding, [B * N]), at)) as tf.Tensor1D) : tf.ones([rows.length]);
+      }
+      const logProbs = tf.logSoftmax(logits);
+      const nll = tf.neg(tf.sum(tf.mul(logProbs, tf.cast(tf.oneHot(truth, V), 'float32')), -1));
       return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
     });
   }

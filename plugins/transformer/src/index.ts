@@ -7,7 +7,7 @@ registry.register('model', MaeModel);
 registry.register('model', SimMimModel);
 
 export { MaeModel, type MaeOptions, type MaeOptionsInput } from './models/mae.js';
-export { SimMimModel, type SimMimOptions, type SimMimOptionsInput } from './models/simmim.js';
+export { SimMimModel, type SimMimOptions, type SimMimOptionsInput, type TargetsOnlyStem } from './models/simmim.js';
 export { TokenEncoder } from './models/token-encoder.js';
 export { poolingSchema, encoderOptionsShape, checkEncoderOptions, type Pooling, type EncoderOptions } from './models/options.js';
 

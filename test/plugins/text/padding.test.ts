@@ -25,7 +25,8 @@ test('text adapter: padding is marked, protected with the specials, and never at
   assert.deepEqual(Array.from(prepared.padding!.dataSync()), [0, 0, 0, 0, 0, 1, 1, 1]);
   assert.deepEqual(Array.from(prepared.protected!), [1, 0, 0, 0, 1, 1, 1, 1]);
   assert.deepEqual(Array.from(prepared.wordStarts!), [1, 1, 1, 0, 1, 1, 1, 1]);
-  const mask = toMaskBatch({ batchSize: 1, numTokens: 8, mask: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]), maskedPerRow: Int32Array.from([1]) });
+  // Every real position is predicted, so the predictions (scored at the targets only) cover them all.
+  const mask = toMaskBatch({ batchSize: 1, numTokens: 8, mask: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]), target: Uint8Array.from([1, 1, 1, 1, 1, 0, 0, 0]), maskedPerRow: Int32Array.from([1]) });
   const ctx = noHooks(mask.mask, prepared.padding!);
   const before = tf.tidy(() => model.forward(prepared, mask, ctx).pred.slice([0, 0, 0], [1, 5, VOCAB.length]));
   // Different ids under the padding flags must not change any real position's prediction.

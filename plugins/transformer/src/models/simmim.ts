@@ -22,6 +22,19 @@ const simMimSchema = z.strictObject({ ...encoderOptionsShape }).superRefine(chec
 export type SimMimOptions = z.infer<typeof simMimSchema>;
 export type SimMimOptionsInput = z.input<typeof simMimSchema>;
 
+/**
+ * A stem whose head can run at the predicted positions only (`mask.target`): `headAtTargets`
+ * returns [1, K, targetDim], the K predicted positions in row-major order, and the stem's
+ * adapter's loss and evaluation accept that layout (the text stem and adapter do).
+ */
+export interface TargetsOnlyStem extends Stem {
+  headAtTargets(features: tf.Tensor3D, mask: MaskBatch): tf.Tensor3D;
+}
+
+function scoresTargetsOnly(stem: Stem): stem is TargetsOnlyStem {
+  return typeof (stem as Partial<TargetsOnlyStem>).headAtTargets === 'function';
+}
+
 interface SimMimParts {
   stem: Stem;
   encoder: TokenEncoder;
@@ -66,7 +79,10 @@ export class SimMimModel implements MaskedModel {
   forward(batch: PreparedBatch, mask: MaskBatch, ctx: ForwardContext): ModelOutputs {
     const { stem, encoder } = this.built();
     const encoded = encoder.run(encoder.addPositions(this.mixingInput(batch, mask)), mask.mask, batch.padding ?? null, ctx);
-    return { pred: stem.head(encoder.tokensOf(encoded)) };
+    const tokens = encoder.tokensOf(encoded);
+    // A stem that can score only the predicted positions (text's vocabulary head) does: its
+    // adapter's loss reads nothing else. Every other stem predicts every position.
+    return { pred: scoresTargetsOnly(stem) ? stem.headAtTargets(tokens, mask) : stem.head(tokens) };
   }
 
   /**
