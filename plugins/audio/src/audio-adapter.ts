@@ -17,6 +17,8 @@ import {
   type NamedVariable,
   type PartContext,
   type PreparedBatch,
+  Rng,
+  type RngState,
   type Stateful,
   LinearStem,
   type Stem,
@@ -27,6 +29,7 @@ import { join } from 'node:path';
 import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/log-mel.js';
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
 import { renderSpectrogramSheet } from './recon-sheet.js';
+import { augmentWaveforms } from './augment.js';
 
 export const audioAdapterOptionsSchema = z
   .strictObject({
@@ -60,6 +63,24 @@ export const audioAdapterOptionsSchema = z
     statsClips: z.number().int().min(1).default(500),
     /** Predict per-patch normalised log-mels (MAE's norm_pix_loss) instead of the log-mels. */
     normTargets: z.boolean().default(true),
+    /**
+     * Training-time augmentation of the waveforms (never at evaluation or feature extraction),
+     * drawn from the run's 'augment' RNG stream. Lengths follow the augmented clips, so padding
+     * stays out of the loss.
+     */
+    augment: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** Playback speed (tempo and pitch) scaled by a factor drawn from [1 - speed, 1 + speed]. */
+        speed: z.number().min(0).lt(1).default(0.1),
+        /** Time shift of up to this many ms: a delayed onset or a cut start (at most half the clip). */
+        maxShiftMs: z.number().min(0).default(100),
+        /** Gain change of up to this many dB either way. */
+        gainDb: z.number().min(0).default(6),
+        /** White noise of up to this fraction of the clip's RMS (0.1 = 20 dB below it). */
+        noise: z.number().min(0).default(0),
+      })
+      .prefault({}),
   })
   .refine((o) => (o.mean === undefined) === (o.std === undefined), { path: ['mean'], message: 'give both mean and std, or neither' });
 
@@ -106,16 +127,20 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
   private transform: LogMelTransform | null = null;
   private tokenLayout: TokenLayout | null = null;
   private statsValue: LogMelStats | null = null;
+  private sampleRate = 0;
+  private readonly augmentRng: Rng;
 
   constructor(options: z.input<typeof audioAdapterOptionsSchema> = {}, ctx?: PartContext) {
     this.options = parsePartOptions(audioAdapterOptionsSchema, options, 'adapter');
     this.container = ctx?.container ?? null;
     this.logger = ctx?.logger ?? null;
     if (this.options.mean !== undefined) this.statsValue = { mean: this.options.mean, std: this.options.std! };
+    // Without a run context (plain library use) augmentation still draws from a seeded stream.
+    this.augmentRng = ctx ? ctx.rng.stream('augment') : new Rng(0).stream('augment');
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.options };
+    return { ...this.options, augment: { ...this.options.augment } };
   }
 
   /** The log-mel transform fixed at setup (sample counts, filters). */
@@ -143,6 +168,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     if (fMax > sampleRate / 2 || fMax <= o.fMin) throw new ConfigError(`adapter.fMax: ${fMax} Hz must be above fMin (${o.fMin} Hz) and at most half the sample rate (${sampleRate / 2} Hz)`);
     if (o.numMels % o.patchFreq !== 0) throw new ConfigError(`adapter.patchFreq: ${o.patchFreq} does not divide numMels ${o.numMels}`);
     if (o.frames % o.patchTime !== 0) throw new ConfigError(`adapter.patchTime: ${o.patchTime} does not divide frames ${o.frames}`);
+    this.sampleRate = sampleRate;
     this.transform?.dispose();
     this.transform = new LogMelTransform({
       sampleRate,
@@ -248,10 +274,21 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     return { logMel, frameValid: tf.tensor2d(valid, [B, numFrames]), lengths };
   }
 
-  prepare(batch: DataBatch, _opts: { training?: boolean } = {}): PreparedBatch {
+  /**
+   * Batch -> patch tokens and targets. With `{ training: true }` and `augment.enabled` the
+   * waveforms are augmented first (evaluation and feature extraction never are).
+   */
+  prepare(batch: DataBatch, opts: { training?: boolean } = {}): PreparedBatch {
     const stats = this.statsValue;
     if (!stats) throw new Error('audio adapter: no log-mel normalisation yet; call fitNormalization(data) after setup(), or give adapter.mean and adapter.std');
-    const { logMel, frameValid, lengths } = this.logMelOf(batch);
+    const augmented = opts.training && this.options.augment.enabled ? this.augment(batch) : null;
+    let mel: ReturnType<AudioAdapter['logMelOf']>;
+    try {
+      mel = this.logMelOf(augmented ?? batch);
+    } finally {
+      if (augmented) disposeBatch(augmented);
+    }
+    const { logMel, frameValid, lengths } = mel;
     const B = batch.inputs.shape[0];
     const [rows, cols] = this.layout.grid;
     const { patchTime } = this.options;
@@ -281,6 +318,17 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     }
     if (batch.labels) prepared.labels = batch.labels;
     return prepared;
+  }
+
+  /** An augmented copy of a batch's waveforms and lengths (labels are not needed downstream of logMelOf). */
+  private augment(batch: DataBatch): DataBatch {
+    const waves = batch.inputs;
+    if (waves.rank !== 2) throw new Error(`audio adapter: expected waveforms [B, samples], got [${waves.shape.join(', ')}]`);
+    const [B, S] = waves.shape as [number, number];
+    const a = this.options.augment;
+    const values = waves.dtype === 'float32' ? (waves.dataSync() as Float32Array) : Float32Array.from(waves.dataSync());
+    const out = augmentWaveforms(values, this.lengthsOf(batch), S, { speed: a.speed, maxShift: Math.round((a.maxShiftMs * this.sampleRate) / 1000), gainDb: a.gainDb, noise: a.noise }, this.augmentRng);
+    return { inputs: tf.tensor2d(out.waves, [B, S]), extra: { lengths: tf.tensor1d(out.lengths, 'int32') } };
   }
 
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {
@@ -352,14 +400,19 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     }
   }
 
-  /** The log-mel normalisation, so a resumed run (or an exported encoder) uses the same. */
-  getState(): { stats: LogMelStats | null } {
-    return { stats: this.stats };
+  /**
+   * The log-mel normalisation, so a resumed run (or an exported encoder) uses the same, and the
+   * augmentation stream's position, so a resumed run augments as an uninterrupted one would.
+   */
+  getState(): { stats: LogMelStats | null; augmentRng: { state: RngState; spareNormal: number | null } } {
+    return { stats: this.stats, augmentRng: this.augmentRng.getState() };
   }
 
   setState(state: unknown): void {
-    const s = (state as { stats?: LogMelStats | null } | null)?.stats;
+    const st = state as { stats?: LogMelStats | null; augmentRng?: { state: RngState; spareNormal: number | null } } | null;
+    const s = st?.stats;
     if (s && Number.isFinite(s.mean) && s.std > 0) this.statsValue = { mean: s.mean, std: s.std };
+    if (st?.augmentRng) this.augmentRng.setState(st.augmentRng);
   }
 
   dispose(): void {

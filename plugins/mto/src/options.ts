@@ -56,7 +56,7 @@ export const mtoOptionsSchema = z.strictObject({
   /** Margin of L_r. */
   delta: z.number().min(0).default(0),
   /** Heterogeneity measure: 'attention-js', 'entropy-gap', 'feature-cosine' or one registered with registerHeterogeneityMeasure. */
-  measure: measureName.default('attention-js'),
+  measure: measureName.default('entropy-gap'),
   /** Linear warm-up of the lambdas over the first N optimiser steps (0 = none). */
   warmupSteps: z.number().int().min(0).default(0),
   diagnostics: diagnosticsSchema.prefault({}),

@@ -36,7 +36,7 @@ export function heterogeneityProfile(
   layers: readonly ProfileLayerInput[],
   options: { measure?: string | HeterogeneityMeasure } = {},
 ): LayerProfile[] {
-  const measure = typeof options.measure === 'object' ? options.measure : getHeterogeneityMeasure(options.measure ?? 'attention-js');
+  const measure = typeof options.measure === 'object' ? options.measure : getHeterogeneityMeasure(options.measure ?? 'entropy-gap');
   const read = (t: tf.Tensor) => t.dataSync()[0];
   return layers.map((input, layer) => {
     let profile: LayerProfile = { layer, het: null, vis2mask: null, entropyMasked: null, entropyVisible: null };

@@ -203,7 +203,7 @@ test('heterogeneityProfile returns plain numbers per layer and frees its interme
     { tokenMask }, // nothing recorded for this layer
   ];
   const before = tf.memory().numTensors;
-  const profile = heterogeneityProfile(layers);
+  const profile = heterogeneityProfile(layers, { measure: 'attention-js' });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(profile.length, 3);
   assertClose(profile[0].het!, 1, 1e-5);
