@@ -50,6 +50,13 @@ export interface Stem extends Trainable {
   embed(tokens: tf.Tensor): tf.Tensor3D;
   /** [B, T, outputWidth] -> [B, T, targetDim]. */
   head(features: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Optional: the head at the predicted positions only (`mask.target`), [1, K, targetDim] with
+   * the K positions in row-major order. Worth it when the head dominates the step (a
+   * vocabulary head, where ~15% of positions are predicted); a model that finds it calls it
+   * instead of `head`, and the adapter's `loss` must then accept that layout.
+   */
+  headAtTargets?(features: tf.Tensor3D, mask: MaskBatch): tf.Tensor3D;
 }
 
 /**
@@ -69,7 +76,10 @@ export interface ModalityAdapter extends Configurable {
   prepare(batch: DataBatch, opts?: { training?: boolean }): PreparedBatch;
   /** Builds the embedding (to `inputWidth`) and the head (from `outputWidth`). */
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem;
-  /** Task loss on the predictions for every token, [B, N, targetDim]; counts masked, non-padding tokens only. */
+  /**
+   * Task loss on the predictions, [B, N, targetDim] (or [1, K, targetDim] from `headAtTargets`);
+   * counts predicted (`mask.target`), non-padding tokens only.
+   */
   loss(pred: tf.Tensor3D, batch: PreparedBatch, mask: MaskBatch): tf.Scalar;
   /** Optional modality-specific evaluation (e.g. a reconstruction sheet). Returns metrics to log. */
   evaluate?(ctx: EvalContext): Promise<Record<string, number>>;

@@ -6,7 +6,7 @@ import type { MaskBatch } from '../train/mask-batch.js';
 import type { Initializer } from '../train/initializer.js';
 
 export interface ModelOutputs {
-  /** Predictions at every token position, [B, N, targetDim] (the loss reads masked ones). */
+  /** Predictions at every token position, [B, N, targetDim] (the loss reads masked ones), or [1, K, targetDim] at the K predicted positions when the stem has `headAtTargets`. */
   pred: tf.Tensor3D;
 }
 

@@ -38,8 +38,9 @@ const measureName = z.string().min(1).superRefine((name, ctx) => {
 
 /**
  * Options of the MTO plugin. Every component switches off on its own: recalibration with
- * `recalibration.enabled: false`, each loss term with its lambda at 0. The lambdas' defaults are
- * provisional until the convergence benchmark settles them (docs/mto.md).
+ * `recalibration.enabled: false`, each loss term with its lambda at 0. The measure, lambdaE and
+ * earlyLayers defaults were chosen on a validation split with the convergence benchmark
+ * (docs/mto.md, 'How the defaults were chosen').
  */
 export const mtoOptionsSchema = z.strictObject({
   /** The module whose attention MTO acts on; 'auto' = the model's mixingModule (decoder for MAE, encoder for SimMIM/BERT). */

@@ -22,17 +22,11 @@ const simMimSchema = z.strictObject({ ...encoderOptionsShape }).superRefine(chec
 export type SimMimOptions = z.infer<typeof simMimSchema>;
 export type SimMimOptionsInput = z.input<typeof simMimSchema>;
 
-/**
- * A stem whose head can run at the predicted positions only (`mask.target`): `headAtTargets`
- * returns [1, K, targetDim], the K predicted positions in row-major order, and the stem's
- * adapter's loss and evaluation accept that layout (the text stem and adapter do).
- */
-export interface TargetsOnlyStem extends Stem {
-  headAtTargets(features: tf.Tensor3D, mask: MaskBatch): tf.Tensor3D;
-}
+/** A stem that implements the core's optional `headAtTargets` (the text stem does). */
+export type TargetsOnlyStem = Stem & Required<Pick<Stem, 'headAtTargets'>>;
 
 function scoresTargetsOnly(stem: Stem): stem is TargetsOnlyStem {
-  return typeof (stem as Partial<TargetsOnlyStem>).headAtTargets === 'function';
+  return typeof stem.headAtTargets === 'function';
 }
 
 interface SimMimParts {
