@@ -1,8 +1,9 @@
 /**
- * BERT's text normalisation and pre-tokenisation, as the `tokenizers` package's bertNormalizer
- * and bertPreTokenizer do it: drop control characters, turn whitespace into spaces, put spaces
+ * BERT's text normalisation and pre-tokenisation, as Hugging Face's BertNormalizer and
+ * BertPreTokenizer do it: drop control characters, turn whitespace into spaces, put spaces
  * around CJK ideographs, strip accents, lowercase; then split on whitespace with every
- * punctuation character a word of its own.
+ * punctuation character a word of its own. Vocabulary training and encoding both use these,
+ * so the trained pieces are those the encoder sees.
  */
 export function normalizeText(text: string, lowercase: boolean): string {
   let out = '';

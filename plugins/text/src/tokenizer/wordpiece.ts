@@ -15,7 +15,7 @@ export interface Encoded {
  * A WordPiece vocabulary and its greedy longest-match-first encoder (BERT's algorithm). The
  * special tokens are ids 0..4. Encoding is synchronous plain TypeScript so that data sources
  * can re-encode in `setState` (restoring a checkpoint's vocabulary); the vocabulary itself is
- * trained with the `tokenizers` package (see train-vocab.ts).
+ * trained by our WordPiece trainer (see train-vocab.ts).
  */
 export class WordPieceVocab {
   private readonly index = new Map<string, number>();
