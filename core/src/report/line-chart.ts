@@ -153,5 +153,6 @@ function axisTicks(lo: number, hi: number, integer: boolean, target: number): { 
   }
   const n = niceTicks(lo, hi, target);
   // The x axis spans the data exactly (no padding to the outer ticks): curves start at the edge.
-  return { ticks: n.ticks.filter((t) => t >= lo && t <= hi), lo, hi };
+  // A 2.5 step would put ticks between epochs; integer axes keep their integer ticks only.
+  return { ticks: n.ticks.filter((t) => t >= lo && t <= hi && (!integer || Number.isInteger(t))), lo, hi };
 }

@@ -38,6 +38,9 @@ test('lineChartSvg draws axes with ticks and labels, a legend, one coloured path
   assert.equal((svg.match(/<polygon class="band"/g) ?? []).length, 1);
   // Integer x (epochs) never gets fractional ticks.
   assert.ok(!t.includes('1.5') && !t.includes('2.5'));
+  // ... also over a longer run, where the nice step for 1..15 would be 2.5.
+  const long = texts(lineChartSvg([{ name: 'r', points: Array.from({ length: 15 }, (_, i) => [i + 1, i] as [number, number]) }], { xLabel: 'epoch' }));
+  assert.ok(long.includes('5') && long.includes('10') && !long.includes('7.5') && !long.includes('12.5'), JSON.stringify(long));
 });
 
 test('lineChartSvg: points map to the right pixels, gaps at NaN, fixed y range, escaped names', () => {
