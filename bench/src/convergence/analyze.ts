@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { finalMetrics, metricCurve, readBaselineRecord, readEpochRecords, type Curve } from './metrics.js';
+import { finalMetrics, metricCurve, readRunRecords, type Curve } from './metrics.js';
 import type { PlannedStudy, RunSpec, StudyPlan } from './plan.js';
 import { metricsFile, runStatus, type DoneRecord } from './state.js';
 import { auc, epochsToTarget, mean, meanCurve, ratio, spread, type Spread } from './stats.js';
@@ -89,7 +89,7 @@ function readDone(run: RunSpec): DoneRecord | null {
 
 /** Reads one finished run's epoch records. */
 export function runResult(run: RunSpec, studyDir: string, metric: string, done: DoneRecord): RunResult {
-  const records = readEpochRecords(metricsFile(run));
+  const { epochs: records, baseline } = readRunRecords(metricsFile(run));
   const curve = metricCurve(records, metric);
   return {
     arm: run.arm,
@@ -99,7 +99,7 @@ export function runResult(run: RunSpec, studyDir: string, metric: string, done: 
     curve,
     final: finalMetrics(records),
     auc: auc(curve),
-    baselines: readBaselineRecord(metricsFile(run)),
+    baselines: baseline,
     seconds: done.seconds,
     evalSplit: done.evalSplit,
   };

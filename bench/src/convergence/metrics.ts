@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { parseMetrics } from '@mtojs/core';
 
 /** One `type: 'epoch'` line of metrics.jsonl: `epoch` is 0-based, the rest are numbers. */
 export type EpochRecord = { epoch: number } & Record<string, number>;
@@ -6,49 +7,43 @@ export type EpochRecord = { epoch: number } & Record<string, number>;
 /** A curve: [epoch (1-based), value] pairs, in epoch order. */
 export type Curve = [number, number][];
 
+/** A record's finite numbers only: the statistics never see the NaN of a JSON null. */
+function finiteFields(rec: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec)) if (Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** The epoch records and the baseline record of a run, from the core's metrics.jsonl parser. */
+export interface RunRecords {
+  /** One per epoch, in order (a resumed run repeats an epoch; the later record wins). */
+  epochs: EpochRecord[];
+  /** The `type: 'baseline'` record (raw inputs, encoder at random init) without its time, if any. */
+  baseline: Record<string, number> | null;
+}
+
 /**
- * The epoch records of a run, one per epoch. A run resumed from a checkpoint taken before its
- * epoch record reached the disk writes that epoch again; the later record wins (the trainer
- * reproduces the same epoch, so either would do, but the later one is the complete one).
+ * Parses metrics.jsonl text. Lines cut short by a killed process are skipped: the records
+ * around them are intact, and a study must read runs that stopped anywhere.
  */
+export function parseRunRecords(text: string): RunRecords {
+  const m = parseMetrics(text, 'metrics.jsonl', { skipBadLines: true });
+  const baseline = m.baseline ? finiteFields(m.baseline) : null;
+  if (baseline) delete baseline.time;
+  return { epochs: m.epochs.map((r) => finiteFields(r) as EpochRecord), baseline };
+}
+
+export function readRunRecords(metricsFile: string): RunRecords {
+  return existsSync(metricsFile) ? parseRunRecords(readFileSync(metricsFile, 'utf8')) : { epochs: [], baseline: null };
+}
+
+/** The epoch records of a run, one per epoch, in order. */
 export function parseEpochRecords(text: string): EpochRecord[] {
-  const byEpoch = new Map<number, EpochRecord>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a line cut short by a killed process: the records around it are intact
-    }
-    if (rec.type !== 'epoch' || typeof rec.epoch !== 'number') continue;
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(rec)) if (typeof v === 'number') out[k] = v;
-    byEpoch.set(rec.epoch, out as EpochRecord);
-  }
-  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+  return parseRunRecords(text).epochs;
 }
 
 export function readEpochRecords(metricsFile: string): EpochRecord[] {
-  return existsSync(metricsFile) ? parseEpochRecords(readFileSync(metricsFile, 'utf8')) : [];
-}
-
-/** The `type: 'baseline'` record (raw inputs, encoder at random init), if the run wrote one. */
-export function readBaselineRecord(metricsFile: string): Record<string, number> | null {
-  if (!existsSync(metricsFile)) return null;
-  let found: Record<string, number> | null = null;
-  for (const line of readFileSync(metricsFile, 'utf8').split('\n')) {
-    if (!line.includes('"baseline"')) continue;
-    try {
-      const rec = JSON.parse(line) as Record<string, unknown>;
-      if (rec.type !== 'baseline') continue;
-      found = {};
-      for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && k !== 'time') found[k] = v;
-    } catch {
-      /* a cut line */
-    }
-  }
-  return found;
+  return readRunRecords(metricsFile).epochs;
 }
 
 /** The metric at each epoch that reports it, as [epoch + 1, value]. */

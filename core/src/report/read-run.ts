@@ -55,8 +55,19 @@ function readJsonObject(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** Parses metrics.jsonl text; `path` only names the file in errors. Blank lines are skipped. */
-export function parseMetrics(text: string, path: string): { steps: MetricRecord[]; epochs: MetricRecord[]; baseline: MetricRecord | null } {
+/** The records of a metrics.jsonl, by type. */
+export interface ParsedMetrics {
+  steps: MetricRecord[];
+  epochs: MetricRecord[];
+  baseline: MetricRecord | null;
+}
+
+/**
+ * Parses metrics.jsonl text; `path` only names the file in errors. Blank lines are skipped. A
+ * bad line throws ReportInputError naming file and line, or with `skipBadLines` is passed over
+ * (for readers of runs that may still be writing or were killed: the other lines are intact).
+ */
+export function parseMetrics(text: string, path: string, opts: { skipBadLines?: boolean } = {}): ParsedMetrics {
   const steps = new Map<number, MetricRecord>();
   const epochs = new Map<number, MetricRecord>();
   let baseline: MetricRecord | null = null;
@@ -64,21 +75,28 @@ export function parseMetrics(text: string, path: string): { steps: MetricRecord[
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line) continue;
+    const bad = (why: string) => {
+      if (!opts.skipBadLines) throw new ReportInputError(`${path}:${i + 1}: ${why}`);
+    };
     let v: unknown;
     try {
       v = JSON.parse(line);
     } catch (e) {
-      throw new ReportInputError(`${path}:${i + 1}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+      bad(`not valid JSON (${(e as Error).message.split('\n')[0]})`);
+      continue;
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ReportInputError(`${path}:${i + 1}: expected a JSON object, got ${JSON.stringify(v).slice(0, 40)}`);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      bad(`expected a JSON object, got ${JSON.stringify(v).slice(0, 40)}`);
+      continue;
+    }
     const o = v as Record<string, unknown>;
     const rec = numericFields(o);
     if (o.type === 'step') {
-      if (!Number.isFinite(rec.step)) throw new ReportInputError(`${path}:${i + 1}: a 'step' record without a numeric 'step' field`);
-      steps.set(rec.step!, rec);
+      if (Number.isFinite(rec.step)) steps.set(rec.step!, rec);
+      else bad(`a 'step' record without a numeric 'step' field`);
     } else if (o.type === 'epoch') {
-      if (!Number.isFinite(rec.epoch)) throw new ReportInputError(`${path}:${i + 1}: an 'epoch' record without a numeric 'epoch' field`);
-      epochs.set(rec.epoch!, rec);
+      if (Number.isFinite(rec.epoch)) epochs.set(rec.epoch!, rec);
+      else bad(`an 'epoch' record without a numeric 'epoch' field`);
     } else if (o.type === 'baseline') {
       baseline = rec;
     }

@@ -27,6 +27,9 @@ test('parseMetrics names the file and line of a corrupt or wrong record', () => 
   assert.throws(() => parseMetrics('{"type":"step","step":0}\n{"type":"step", "st', 'run/metrics.jsonl'), (e: unknown) => e instanceof ReportInputError && e.exitCode === 2 && /^run\/metrics\.jsonl:2: not valid JSON/.test(e.message));
   assert.throws(() => parseMetrics('\n[1,2]\n', 'f'), /: f:2: expected a JSON object/);
   assert.throws(() => parseMetrics('{"type":"epoch","loss":1}', 'f'), /: f:1: an 'epoch' record without a numeric 'epoch' field/);
+  // Readers of runs that may be killed mid-write pass over such lines and keep the rest.
+  const tolerant = parseMetrics('{"type":"epoch","epoch":0,"loss":1}\n[1]\n{"type":"epoch","loss":2}\n{"type":"epoch","epoch":1,"lo', 'f', { skipBadLines: true });
+  assert.deepEqual(tolerant.epochs, [{ epoch: 0, loss: 1 }]);
 });
 
 test('readRun reads a run directory and rejects what is not one, naming the path', () => {
