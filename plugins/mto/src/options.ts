@@ -30,6 +30,9 @@ export const diagnosticsSchema = z.strictObject({
   every: z.number().int().min(1).optional(),
 });
 
+/** The default heterogeneity measure (chosen on a validation split: docs/mto.md). */
+export const DEFAULT_MEASURE = 'entropy-gap';
+
 const measureName = z.string().min(1).superRefine((name, ctx) => {
   if (!hasHeterogeneityMeasure(name)) {
     ctx.addIssue({ code: 'custom', message: `unknown heterogeneity measure '${name}'; known: ${heterogeneityMeasureNames().join(', ')}` });
@@ -57,7 +60,7 @@ export const mtoOptionsSchema = z.strictObject({
   /** Margin of L_r. */
   delta: z.number().min(0).default(0),
   /** Heterogeneity measure: 'attention-js', 'entropy-gap', 'feature-cosine' or one registered with registerHeterogeneityMeasure. */
-  measure: measureName.default('entropy-gap'),
+  measure: measureName.default(DEFAULT_MEASURE),
   /** Linear warm-up of the lambdas over the first N optimiser steps (0 = none). */
   warmupSteps: z.number().int().min(0).default(0),
   diagnostics: diagnosticsSchema.prefault({}),

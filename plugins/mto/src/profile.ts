@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionStatistics } from './diagnostics.js';
 import { getHeterogeneityMeasure, type HeterogeneityMeasure } from './heterogeneity.js';
+import { DEFAULT_MEASURE } from './options.js';
 
 /** One layer's recorded tensors, as an analysis pass collects them from the hooks. */
 export interface ProfileLayerInput {
@@ -36,7 +37,7 @@ export function heterogeneityProfile(
   layers: readonly ProfileLayerInput[],
   options: { measure?: string | HeterogeneityMeasure } = {},
 ): LayerProfile[] {
-  const measure = typeof options.measure === 'object' ? options.measure : getHeterogeneityMeasure(options.measure ?? 'entropy-gap');
+  const measure = typeof options.measure === 'object' ? options.measure : getHeterogeneityMeasure(options.measure ?? DEFAULT_MEASURE);
   const read = (t: tf.Tensor) => t.dataSync()[0];
   return layers.map((input, layer) => {
     let profile: LayerProfile = { layer, het: null, vis2mask: null, entropyMasked: null, entropyVisible: null };
