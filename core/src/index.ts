@@ -47,6 +47,7 @@ export * from './cli/commands.js';
 export * from './cli/imports.js';
 export { main as runCli } from './cli/main.js';
 export * from './ops/affine.js';
+export * from './ops/gather-rows.js';
 export * from './parts/linear-stem.js';
 export * from './data/splits.js';
 export * from './data/folders.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, type Initializer, type MaskBatch, type NamedVariable, type Stem } from '@mtojs/core';
+import { affine, gatherRows, type Initializer, type MaskBatch, type NamedVariable, type Stem } from '@mtojs/core';
 
 /** Epsilon of the head transform's LayerNorm (BERT's 1e-12 is below float32's resolution at 1). */
 const HEAD_NORM_EPSILON = 1e-6;
@@ -131,23 +131,4 @@ export function predictedPositions(mask: MaskBatch): Int32Array {
   k = 0;
   for (let i = 0; i < flags.length; i++) if (flags[i]) rows[k++] = i;
   return rows;
-}
-
-/**
- * Rows of a [R, C] table with the scatter-add gradient dtable = scatterND(rows, dy) (repeated
- * rows add up). tf.gather's own gradient is UnsortedSegmentSum, which the wasm backend lacks and
- * the cpu backend runs slowly; a one-hot matMul costs R x C per row. The indices are data,
- * never differentiated.
- */
-export function gatherRows(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
-  const shape = table.shape;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [t, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    save([rows]);
-    return {
-      value: tf.gather(t, rows, 0),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, shape)],
-    };
-  }) as (t: tf.Tensor2D) => tf.Tensor2D;
-  return op(table);
 }

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { Initializer, Rng, noHooks, toMaskBatch, disposeMaskBatch } from '@mtojs/core';
+import { Initializer, Rng, gatherRows, noHooks, toMaskBatch, disposeMaskBatch } from '@mtojs/core';
 import { SimMimModel } from '@mtojs/transformer';
-import { SPECIAL_TOKENS, TextAdapter, TextStem, gatherRows, predictedPositions } from '@mtojs/text';
+import { SPECIAL_TOKENS, TextAdapter, TextStem, predictedPositions } from '@mtojs/text';
 
 const VOCAB = [...SPECIAL_TOKENS, ...Array.from({ length: 59 }, (_, i) => `w${i}`)];
 
@@ -44,7 +44,7 @@ test('text stem: an embedded token has unit variance per feature, like the sin-c
   for (const v of stem.variables()) v.variable.dispose();
 });
 
-test('text stem: gatherRows matches tf.gather, and its gradient adds up repeated rows on cpu and wasm', async () => {
+test('gatherRows (core; the text stem\'s lookup and head use it) matches tf.gather, and its gradient adds up repeated rows on cpu and wasm', async () => {
   for (const backend of ['cpu', 'wasm']) {
     await tf.setBackend(backend);
     const before = tf.memory().numTensors;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from '@mtojs/core';
 
 /**
  * Picks tokens per example: out[b, k] = x[b, indices[b, k]] for x [B, N, ...] and int32
@@ -8,25 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function gatherTokens<T extends tf.Tensor>(x: T, indices: tf.Tensor2D): T {
   return tf.getBackend() === 'wasm' ? gatherTokensOneHot(x, indices) : gatherTokensFlat(x, indices);
-}
-
-/**
- * Rows of a [R, C] table with the scatter-add gradient dtable = scatterND(rows, dy): tf.gather's
- * own gradient is UnsortedSegmentSum, which the cpu backend runs as one pass over the whole
- * gradient per segment (seconds for a 2048-row table), and which wasm lacks. The row indices
- * are not an input of the op: they are data, never differentiated.
- */
-function gatherRows(table: tf.Tensor2D, rows: tf.Tensor1D): tf.Tensor2D {
-  const shape = table.shape;
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [t, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
-    save([rows]); // kept for the backward pass (the forward's scope frees what it does not save)
-    return {
-      value: tf.gather(t, rows, 0),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.scatterND(tf.reshape(saved[0], [-1, 1]), dy, shape)],
-    };
-  }) as (t: tf.Tensor2D) => tf.Tensor2D;
-  return op(table);
 }
 
 /** gatherTokens as one gather over the flattened batch: flat index b * N + indices[b, k]. */
