@@ -8,6 +8,12 @@
  */
 export type RngState = [number, number, number, number];
 
+/** What getState returns and setState takes: the generator state and a cached normal draw. */
+export interface RngSnapshot {
+  state: RngState;
+  spareNormal: number | null;
+}
+
 /** 32-bit FNV-1a hash of a string: derives stream seeds from names. */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;
@@ -113,11 +119,11 @@ export class Rng {
     return p;
   }
 
-  getState(): { state: RngState; spareNormal: number | null } {
+  getState(): RngSnapshot {
     return { state: [this.a, this.b, this.c, this.d], spareNormal: this.spareNormal };
   }
 
-  setState(s: { state: RngState; spareNormal: number | null }): void {
+  setState(s: RngSnapshot): void {
     [this.a, this.b, this.c, this.d] = s.state.map((x) => x >>> 0) as RngState;
     this.spareNormal = s.spareNormal;
   }

@@ -18,7 +18,7 @@ import {
   type PartContext,
   type PreparedBatch,
   Rng,
-  type RngState,
+  type RngSnapshot,
   type Stateful,
   LinearStem,
   type Stem,
@@ -404,12 +404,12 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
    * The log-mel normalisation, so a resumed run (or an exported encoder) uses the same, and the
    * augmentation stream's position, so a resumed run augments as an uninterrupted one would.
    */
-  getState(): { stats: LogMelStats | null; augmentRng: { state: RngState; spareNormal: number | null } } {
+  getState(): { stats: LogMelStats | null; augmentRng: RngSnapshot } {
     return { stats: this.stats, augmentRng: this.augmentRng.getState() };
   }
 
   setState(state: unknown): void {
-    const st = state as { stats?: LogMelStats | null; augmentRng?: { state: RngState; spareNormal: number | null } } | null;
+    const st = state as { stats?: LogMelStats | null; augmentRng?: RngSnapshot } | null;
     const s = st?.stats;
     if (s && Number.isFinite(s.mean) && s.std > 0) this.statsValue = { mean: s.mean, std: s.std };
     if (st?.augmentRng) this.augmentRng.setState(st.augmentRng);

@@ -17,7 +17,7 @@ import {
   type NamedVariable,
   type PartContext,
   type PreparedBatch,
-  type RngState,
+  type RngSnapshot,
   type Stateful,
   type TokenLayout,
   parsePartOptions,
@@ -209,12 +209,12 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
   }
 
   /** The augmentation stream's position, so a resumed run augments as an uninterrupted one would. */
-  getState(): { augmentRng: { state: RngState; spareNormal: number | null } } {
+  getState(): { augmentRng: RngSnapshot } {
     return { augmentRng: this.augmentRng.getState() };
   }
 
   setState(state: unknown): void {
-    const s = state as { augmentRng?: { state: RngState; spareNormal: number | null } } | null;
+    const s = state as { augmentRng?: RngSnapshot } | null;
     if (s?.augmentRng) this.augmentRng.setState(s.augmentRng);
   }
 }
