@@ -136,6 +136,7 @@ test('Ctrl-C during mto train stops after the current step, saves a checkpoint t
     assert.ok(ckpts.length > 0, 'a checkpoint was saved on interrupt');
     const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'));
     assert.equal(summary.stopped, true);
+    assert.equal(summary.evalSplit, 'test', 'summary.json names the split evaluations read');
     assert.equal(summary.steps, steps[steps.length - 1].step + 1); // step records count from 0
   } finally {
     rmSync(dir, { recursive: true, force: true });

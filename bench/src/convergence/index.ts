@@ -18,7 +18,7 @@ export {
   type DoneRecord,
   type RunStatus,
 } from './state.js';
-export { parseEpochRecords, readEpochRecords, parseRunRecords, readRunRecords, type RunRecords, metricCurve, finalMetrics, evalSplitFromLog, type EpochRecord, type Curve } from './metrics.js';
+export { parseEpochRecords, readEpochRecords, parseRunRecords, readRunRecords, type RunRecords, metricCurve, finalMetrics, readEvalSplit, type EpochRecord, type Curve } from './metrics.js';
 export { mean, std, spread, auc, ratio, reaches, epochsToTarget, meanCurve, type Spread } from './stats.js';
 export { analyzeStudy, runResult, type StudyResults, type ArmResult, type RunResult, type TargetSummary, type EpochsToTarget } from './analyze.js';
 export { formatStudyMarkdown, curvesSvg, writeStudyReport, curvesFileName, fmt, fmtSpread } from './report.js';

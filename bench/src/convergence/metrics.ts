@@ -65,8 +65,13 @@ export function finalMetrics(records: readonly EpochRecord[]): Record<string, nu
   return out;
 }
 
-/** The split the run evaluated on, from the CLI's 'data: N train / M SPLIT examples' log line. */
-export function evalSplitFromLog(log: string): 'val' | 'test' | null {
-  const m = /data: \d+ train \/ \d+ (val|test) examples/.exec(log);
-  return m ? (m[1] as 'val' | 'test') : null;
+/** The split a finished run evaluated on, from the `evalSplit` of its summary.json (null if absent). */
+export function readEvalSplit(summaryFile: string): 'val' | 'test' | null {
+  if (!existsSync(summaryFile)) return null;
+  try {
+    const split = (JSON.parse(readFileSync(summaryFile, 'utf8')) as { evalSplit?: unknown }).evalSplit;
+    return split === 'val' || split === 'test' ? split : null;
+  } catch {
+    return null; // summary.json is written atomically; an unreadable one says nothing about the split
+  }
 }

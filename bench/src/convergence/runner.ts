@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { childArgs, type PlannedStudy, type RunSpec } from './plan.js';
 import { ChildPool, STOP_GRACE_MS } from './pool.js';
-import { evalSplitFromLog, metricCurve, readEpochRecords } from './metrics.js';
+import { metricCurve, readEpochRecords, readEvalSplit } from './metrics.js';
 import {
   StudyStateError,
   acquireLock,
@@ -115,8 +115,7 @@ export async function runStudies(studies: PlannedStudy[], pool: ChildPool, opts:
         opts.log(`${label(run)}: FAILED (${why}); the end of ${relative(process.cwd(), logFile(run))}:\n${logTail(run)}`);
         return;
       }
-      const log = existsSync(logFile(run)) ? readFileSync(logFile(run), 'utf8') : '';
-      const split = evalSplitFromLog(log);
+      const split = readEvalSplit(join(run.dir, 'summary.json'));
       const plan = studies.find((s) => s.plan.name === run.study)!.plan;
       if (split !== null && split !== plan.split) {
         outcome.fatal = `${label(run)} evaluated on the ${split} split, not ${plan.split}: its data source has no ${plan.split} split; give it one (e.g. --set data.valSize=1000 for mnist, --set data.valFraction=0.1 for idx, --set data.split.valFraction=0.1 for folders)`;

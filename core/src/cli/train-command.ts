@@ -138,7 +138,8 @@ async function runTrain(argv: string[]): Promise<number> {
         `${trainer.layout.numTokens} tokens of ${trainer.layout.tokenDim}; model ${config.model.name} with ${countParams(trainer)} parameters; ` +
         `${trainer.totalSteps()} steps of ${config.trainer.batchSize}`,
     );
-    const summary: Record<string, unknown> = { run: outDir, backend: tf.getBackend() };
+    // evalSplit: the split evaluations actually read (a missing val split falls back to test).
+    const summary: Record<string, unknown> = { run: outDir, backend: tf.getBackend(), evalSplit: trainer.evalSplit() };
     const rows: { name: string; knn?: number; probe?: number }[] = [];
     if (args.resume) {
       const st = await trainer.restore(outDir);

@@ -7,7 +7,8 @@ import { convergence as cv } from '@mtojs/bench';
 
 /**
  * Stands in for `mto train` in the runner's tests: reads --config, the --set overrides and --out,
- * writes one epoch record per epoch, a checkpoint marker and the CLI's data line, and appends its
+ * writes one epoch record per epoch, a checkpoint marker and summary.json (it always evaluates on
+ * test, as the CLI does for data without a val split), and appends its
  * argv to $FAKE_MTO_CALLS. $FAKE_MTO_FAIL names an output directory to fail in.
  */
 const FAKE_MTO = `
@@ -27,6 +28,7 @@ fs.writeFileSync(path.join(out, 'checkpoints', 'latest'), 'step-1');
 const lines = [];
 for (let e = 0; e < epochs; e++) lines.push(JSON.stringify({ type: 'epoch', epoch: e, loss: 1 / (e + 1), 'eval/probe_acc': 0.5 + 0.1 * e + 0.01 * seed + (cfg.name === 'b' ? 0.05 : 0) }));
 fs.writeFileSync(path.join(out, 'metrics.jsonl'), lines.join('\\n') + '\\n');
+fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify({ run: out, evalSplit: 'test' }));
 `;
 
 function workspace() {

@@ -71,8 +71,16 @@ test('epoch records: the later record of a repeated epoch wins; a cut line is sk
   assert.deepEqual(recs.map((r) => r.epoch), [0, 1]);
   assert.deepEqual(cv.metricCurve(recs, 'eval/probe_acc'), [[1, 0.1], [2, 0.25]]);
   assert.deepEqual(cv.finalMetrics(recs), { loss: 0.8, 'eval/probe_acc': 0.25 });
-  assert.equal(cv.evalSplitFromLog('backend: cpu\ndata: 128 train / 64 val examples; 8 tokens'), 'val');
-  assert.equal(cv.evalSplitFromLog('nothing'), null);
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-split-'));
+  try {
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ run: dir, evalSplit: 'val' }));
+    assert.equal(cv.readEvalSplit(join(dir, 'summary.json')), 'val');
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({ run: dir }));
+    assert.equal(cv.readEvalSplit(join(dir, 'old.json')), null);
+    assert.equal(cv.readEvalSplit(join(dir, 'nothing.json')), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** A finished run on disk, as the runner leaves it: run.json, metrics.jsonl, done.json. */
