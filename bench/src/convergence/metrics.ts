@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseMetrics } from '@mtojs/core';
+import { parseMetrics } from '@mtojs/report';
 
 /** One `type: 'epoch'` line of metrics.jsonl: `epoch` is 0-based, the rest are numbers. */
 export type EpochRecord = { epoch: number } & Record<string, number>;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { lineChartSvg, writeFileAtomic, type LineSeries } from '@mtojs/core';
+import { writeFileAtomic } from '@mtojs/core';
+import { lineChartSvg, type LineSeries } from '@mtojs/report';
 import type { ArmResult, StudyResults, TargetSummary } from './analyze.js';
 import { spread as spreadOf, type Spread } from './stats.js';
 

@@ -4,7 +4,7 @@ import { UserError } from '../util/errors.js';
 import type { Logger } from '../run/logger.js';
 
 /** First-party packages the CLI loads when they are installed: each registers its parts. */
-export const BUILTIN_PACKAGES = ['@mtojs/masking', '@mtojs/transformer', '@mtojs/image', '@mtojs/mto', '@mtojs/text', '@mtojs/audio'];
+export const BUILTIN_PACKAGES = ['@mtojs/masking', '@mtojs/transformer', '@mtojs/image', '@mtojs/mto', '@mtojs/text', '@mtojs/audio', '@mtojs/report'];
 
 function resolveFrom(spec: string, dirs: string[]): string | null {
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeXml, formatNumber, heatmapSvg, lineChartSvg, niceTicks, viridis, PALETTE } from '@mtojs/core';
+import { escapeXml, formatNumber, heatmapSvg, lineChartSvg, niceTicks, viridis, PALETTE } from '@mtojs/report';
 
 /** The text content of every <text> element, unescaped one level. */
 function texts(svg: string): string[] {

@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
-import type { CliCommand } from '../cli/commands.js';
+import { UserError, writeFileAtomic, type CliCommand } from '@mtojs/core';
 import { readRun } from './read-run.js';
 import { renderReport } from './page.js';
 

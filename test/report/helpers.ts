@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
-import { UserError, runReport } from '@mtojs/core';
+import { UserError } from '@mtojs/core';
+import { runReport } from '@mtojs/report';
 
-export const BIN = resolve(__dirname, '../../../../core/dist/cli/bin.js');
+export const BIN = resolve(__dirname, '../../../core/dist/cli/bin.js');
 
 /** Runs the `mto` CLI in `cwd`. */
 export function mto(args: string[], cwd: string): { code: number | null; out: string; err: string } {

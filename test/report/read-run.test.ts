@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ReportInputError, downsample, epochMeanSeries, evalKeys, evalSeries, layerMatrix, lossKeys, parseMetrics, readRun, spreadPick, stepSeries } from '@mtojs/core';
+import { ReportInputError, downsample, epochMeanSeries, evalKeys, evalSeries, layerMatrix, lossKeys, parseMetrics, readRun, spreadPick, stepSeries } from '@mtojs/report';
 import { workspace, writeSyntheticRun } from './helpers.js';
 
 test('parseMetrics: records by type, the last of a repeated step wins (resume), null is NaN', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '@mtojs/core';
 
 /** One metrics.jsonl record reduced to its numeric fields (JSON null, i.e. NaN, kept as NaN). */
 export type MetricRecord = Record<string, number>;

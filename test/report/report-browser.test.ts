@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PNG } from 'pngjs';
 import { chromium, type Page } from 'playwright-core';
-import { tinyConfig } from '../fixtures/tiny-task.js';
+import { tinyConfig } from '../core/fixtures/tiny-task.js';
 import { mto, workspace } from './helpers.js';
 
-const EXAMPLE = resolve(__dirname, '../../../../examples/mnist/mae-mto.yaml');
-const FIXTURE = resolve(__dirname, '../fixtures/tiny-task.js');
+const EXAMPLE = resolve(__dirname, '../../../examples/mnist/mae-mto.yaml');
+const FIXTURE = resolve(__dirname, '../core/fixtures/tiny-task.js');
 const CHROMIUM = process.env.MTOJS_CHROMIUM || '/usr/bin/chromium';
 const REQUIRE_BROWSER = process.env.MTOJS_REQUIRE_BROWSER === '1';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
