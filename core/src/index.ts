@@ -1,54 +1,20 @@
+// The Node entry: everything that runs anywhere (./browser.ts) plus what needs Node: the trainer
+// and its run directories, checkpoints on disk, file-system helpers, backend loading and the CLI.
 import 'reflect-metadata';
-// Gradients of every kernel (see backend/gradients.ts).
 import './backend/gradients.js';
 
-export * from './rng/rng.js';
-export * from './util/errors.js';
+export * from './browser.js';
 export * from './util/fs-atomic.js';
-export * from './hooks/ordering.js';
-export * from './hooks/hook.js';
-export * from './hooks/trainer-hooks.js';
-export * from './events/events.js';
-export * from './parts/part.js';
-export * from './parts/data.js';
-export * from './parts/masking.js';
-export * from './parts/adapter.js';
-export * from './parts/model.js';
-export * from './parts/plugin.js';
-export * from './registry/registry.js';
-export * from './config/schema.js';
 export * from './config/load.js';
-export * from './config/overrides.js';
-export * from './config/zod-format.js';
 export * from './backend/resolve-backend.js';
-export * from './train/mask-batch.js';
-export * from './train/initializer.js';
-export * from './train/plugin-host.js';
-export * from './optim/optimizer.js';
-export * from './optim/adam.js';
-export * from './optim/sgd.js';
-export * from './optim/clip.js';
-export * from './optim/schedule.js';
 export * from './checkpoint/checkpoint.js';
-export * from './eval/eval-context.js';
-export * from './eval/features.js';
-export * from './eval/knn.js';
-export * from './eval/linear-probe.js';
-export * from './run/logger.js';
+export * from './node/png.js';
 export * from './run/run-dir.js';
-export * from './di/tokens.js';
-export * from './builtins.js';
 export * from './run/metrics-writer.js';
-export * from './eval/probes.js';
 export * from './train/trainer.js';
 export * from './di/create-trainer.js';
 export * from './run/progress.js';
 export * from './cli/commands.js';
 export * from './cli/imports.js';
 export { main as runCli } from './cli/main.js';
-export * from './ops/affine.js';
-export * from './ops/gather-rows.js';
-export * from './parts/linear-stem.js';
-export * from './data/splits.js';
 export * from './data/folders.js';
-export * from './parts/options.js';

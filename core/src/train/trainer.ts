@@ -26,6 +26,9 @@ import { NonFiniteLossError, UserError } from '../util/errors.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import type { EvalContext } from '../eval/eval-context.js';
+import { encodePng } from '../node/png.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { join } from 'node:path';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
@@ -384,6 +387,7 @@ export class Trainer {
   }
 
   private evalContext(epoch: number): EvalContext {
+    const artifacts = this.paths.artifacts;
     return {
       model: this.model,
       adapter: this.adapter,
@@ -393,6 +397,7 @@ export class Trainer {
       epoch,
       step: this.progress.step,
       outDir: this.paths.artifacts,
+      saveImage: artifacts ? (name, image) => writeFileAtomic(join(artifacts, `${name}.png`), encodePng(image)) : null,
       rng: this.rng.stream('eval'),
       hooks: this.hooks,
       logger: this.logger,

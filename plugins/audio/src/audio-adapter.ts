@@ -5,7 +5,6 @@ import {
   TOKENS,
   disposeMaskBatch,
   toMaskBatch,
-  writeFileAtomic,
   type DataBatch,
   type DataInfo,
   type DataSource,
@@ -25,10 +24,9 @@ import {
   type TokenLayout,
   parsePartOptions,
 } from '@mtojs/core';
-import { join } from 'node:path';
 import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/log-mel.js';
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
-import { renderSpectrogramSheet } from './recon-sheet.js';
+import { drawSpectrogramSheet } from './recon-sheet.js';
 import { augmentWaveforms } from './augment.js';
 
 export const audioAdapterOptionsSchema = z
@@ -379,8 +377,8 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
         return [loss, valueLoss, image(patches), image(hidden), image(pasted)];
       });
       const [loss, valueLoss, original, hidden, reconstruction] = await Promise.all(results.map((t) => t.data()));
-      if (ctx.outDir !== null) {
-        const png = renderSpectrogramSheet(
+      if (ctx.saveImage) {
+        const sheet = drawSpectrogramSheet(
           [
             { values: original as Float32Array },
             { values: original as Float32Array, hidden: Uint8Array.from(hidden as Float32Array) },
@@ -389,7 +387,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
           { n, frames, mels: numMels },
           SHEET_RANGE,
         );
-        writeFileAtomic(join(ctx.outDir, `recon-${ctx.tag}.png`), png);
+        ctx.saveImage(`recon-${ctx.tag}`, sheet);
       }
       return { recon_mse: loss[0], recon_mse_logmel: valueLoss[0] };
     } finally {

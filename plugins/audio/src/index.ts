@@ -10,6 +10,7 @@ export * from './features/mel-filterbank.js';
 export * from './features/log-mel.js';
 export * from './spectrogram-patches.js';
 export * from './recon-sheet.js';
+export * from './recon-sheet-png.js';
 export * from './augment.js';
 export * from './audio-adapter.js';
 export * from './data/in-memory-audio.js';

@@ -1,4 +1,4 @@
-import { PNG } from 'pngjs';
+import { createRgbaImage, type RgbaImage } from '@mtojs/core';
 
 /** Enlargement of each spectrogram bin on the sheet (nearest neighbour). */
 export const SPECTROGRAM_SHEET_SCALE = 2;
@@ -15,19 +15,19 @@ export interface SpectrogramSheetRow {
 }
 
 /**
- * Lays spectrograms out as a PNG: one row per entry, `n` spectrograms side by side, time to the
+ * Lays spectrograms out as one RGBA picture: one row per entry, `n` spectrograms side by side, time to the
  * right and frequency upwards (the lowest mel bin at the bottom), in gray levels over `range`.
  */
-export function renderSpectrogramSheet(
+export function drawSpectrogramSheet(
   rows: SpectrogramSheetRow[],
   shape: { n: number; frames: number; mels: number },
   range: [number, number],
   scale = SPECTROGRAM_SHEET_SCALE,
-): Buffer {
+): RgbaImage {
   const { n, frames, mels } = shape;
   const cellsW = n * frames + (n + 1) * GUTTER;
   const cellsH = rows.length * mels + (rows.length + 1) * GUTTER;
-  const png = new PNG({ width: cellsW * scale, height: cellsH * scale });
+  const png = createRgbaImage(cellsW * scale, cellsH * scale);
   const put = (x: number, y: number, [r, g, b]: [number, number, number]) => {
     for (let sy = 0; sy < scale; sy++) {
       let o = ((y * scale + sy) * png.width + x * scale) * 4;
@@ -59,5 +59,5 @@ export function renderSpectrogramSheet(
       }
     }
   });
-  return PNG.sync.write(png);
+  return png;
 }

@@ -7,7 +7,6 @@ import {
   Rng,
   disposeMaskBatch,
   toMaskBatch,
-  writeFileAtomic,
   type DataBatch,
   type DataInfo,
   type EvalContext,
@@ -22,10 +21,9 @@ import {
   type TokenLayout,
   parsePartOptions,
 } from '@mtojs/core';
-import { join } from 'node:path';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
 import { augmentImages } from './augment.js';
-import { renderImageSheet } from './recon-sheet.js';
+import { drawImageSheet } from './recon-sheet.js';
 
 export const imageAdapterOptionsSchema = z.strictObject({
   /** Side of the square patches, in pixels; must divide the image height and width. */
@@ -158,7 +156,7 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
 
   /**
    * Reconstructs the first examples of the evaluated split under the masking strategy and, when
-   * the run writes files, saves `recon-<tag>.png`: rows original / masked input / reconstruction.
+   * the run saves images (`ctx.saveImage`), saves `recon-<tag>`: rows original / masked input / reconstruction.
    * Returns `recon_mse` (the task loss on those masked patches) and `recon_mse_pixels` (the same
    * in pixel space, comparable across `normPix` settings).
    */
@@ -192,13 +190,13 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
         return [loss, pixelLoss, unpatchify(patches, p, H, W, C), unpatchify(maskedInput, p, H, W, C), unpatchify(pasted, p, H, W, C)];
       });
       const [loss, pixelLoss, original, maskedInput, reconstruction] = await Promise.all(results.map((t) => t.data()));
-      if (ctx.outDir !== null) {
-        const png = renderImageSheet(
+      ctx.saveImage?.(
+        `recon-${ctx.tag}`,
+        drawImageSheet(
           [original, maskedInput, reconstruction].map((pixels) => ({ pixels: pixels as Float32Array })),
           { n, H, W, C },
-        );
-        writeFileAtomic(join(ctx.outDir, `recon-${ctx.tag}.png`), png);
-      }
+        ),
+      );
       return { recon_mse: loss[0], recon_mse_pixels: pixelLoss[0] };
     } finally {
       tf.dispose(results);

@@ -7,6 +7,7 @@ import { ImageFolderData } from './data/image-folder.js';
 export * from './patches.js';
 export * from './augment.js';
 export * from './recon-sheet.js';
+export * from './recon-sheet-png.js';
 export * from './image-adapter.js';
 export * from './data/in-memory.js';
 export * from './data/mnist.js';

@@ -1,4 +1,4 @@
-import { PNG } from 'pngjs';
+import { createRgbaImage, type RgbaImage } from '@mtojs/core';
 
 /** Largest enlargement of sheet pixels (nearest neighbour): 28x28 digits become 112x112. */
 export const SHEET_SCALE = 4;
@@ -20,20 +20,20 @@ export interface SheetRow {
 }
 
 /**
- * Lays rows of images out as a PNG: one row per entry, `n` images per row, `gutter` pixels
+ * Lays rows of images out as one RGBA picture: one row per entry, `n` images per row, `gutter` pixels
  * between cells, everything scaled `scale` times (default: `sheetScale(H, W)`). C = 1 is drawn as gray, C >= 3 as RGB from
  * the first three channels, C = 2 as gray from the first channel.
  */
-export function renderImageSheet(
+export function drawImageSheet(
   rows: SheetRow[],
   shape: { n: number; H: number; W: number; C: number },
   scale = sheetScale(shape.H, shape.W),
   gutter = SHEET_GUTTER,
-): Buffer {
+): RgbaImage {
   const { n, H, W, C } = shape;
   const cellsW = n * W + (n + 1) * gutter;
   const cellsH = rows.length * H + (rows.length + 1) * gutter;
-  const png = new PNG({ width: cellsW * scale, height: cellsH * scale });
+  const png = createRgbaImage(cellsW * scale, cellsH * scale);
   const out = png.data;
   const put = (x: number, y: number, r: number, g: number, b: number) => {
     for (let sy = 0; sy < scale; sy++) {
@@ -64,5 +64,5 @@ export function renderImageSheet(
       }
     }
   });
-  return PNG.sync.write(png);
+  return png;
 }
