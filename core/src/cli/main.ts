@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { registerCommand, getCommand, listCommands } from './commands.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
+import { exportCommand } from './export-command.js';
 import { reportCommand } from '../report/report-command.js';
 import { importBuiltins } from './imports.js';
 import { UserError, NonFiniteLossError } from '../util/errors.js';
 
 registerCommand(trainCommand);
+registerCommand(exportCommand);
 registerCommand(listCommand);
 registerCommand(reportCommand);
 

@@ -5,6 +5,7 @@ import { WavFolderData } from './data/wav-folder.js';
 
 export * from './wav.js';
 export * from './resample.js';
+export * from './raw-audio.js';
 export * from './features/mel-scale.js';
 export * from './features/mel-filterbank.js';
 export * from './features/log-mel.js';

@@ -5,6 +5,8 @@ import { IdxData } from './data/idx.js';
 import { ImageFolderData } from './data/image-folder.js';
 
 export * from './patches.js';
+export * from './pixels.js';
+export * from './raw-images.js';
 export * from './augment.js';
 export * from './recon-sheet.js';
 export * from './image-adapter.js';
