@@ -69,5 +69,6 @@ export * from './encoder/encoder.js';
 export * from './encoder/export.js';
 export * from './encoder/load.js';
 export * from './node/encoder-files.js';
+export * from './node/artifact-writer.js';
 // The Node entry's loadEncoder also takes folder paths (the universal one: URLs and tf.io handlers).
 export { loadEncoder } from './node/encoder-files.js';

@@ -34,6 +34,13 @@ export interface EncoderOptions {
   batchSize?: number;
 }
 
+/** Frees a model's tensors: its own `dispose` when it has one (it may hold constants beside its variables), else its variables. */
+export function disposeModel(model: MaskedModel): void {
+  const own = (model as { dispose?(): void }).dispose;
+  if (typeof own === 'function') own.call(model);
+  else for (const p of model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
+}
+
 function disposeBatch(batch: DataBatch): void {
   batch.inputs.dispose();
   for (const t of Object.values(batch.extra ?? {})) t.dispose();
@@ -77,12 +84,12 @@ export class Encoder {
   }
 
   /** Raw inputs as the batch `prepare` reads (the adapter's `batchFromRaw`); the caller disposes it. */
-  batchFromRaw(inputs: readonly unknown[]): DataBatch {
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
     const adapter = this.adapter;
     if (typeof adapter.batchFromRaw !== 'function') {
       throw new UserError(`encoder: the '${this.info.adapter}' adapter cannot read raw inputs (it has no batchFromRaw); pass data-source batches to featuresOfBatch instead`);
     }
-    return adapter.batchFromRaw(inputs);
+    return adapter.batchFromRaw(inputs, opts);
   }
 
   /** Pooled features [B, W] of a batch in the data source's format (e.g. `data.batch('test', idx)`). The caller disposes the result. */
@@ -105,19 +112,23 @@ export class Encoder {
     const parts: tf.Tensor2D[] = [];
     try {
       for (let s = 0; s < list.items.length; s += this.batchSize) {
-        const batch = this.batchFromRaw(list.items.slice(s, s + this.batchSize));
+        const batch = this.batchFromRaw(list.items.slice(s, s + this.batchSize), { firstIndex: s });
         try {
           parts.push(this.featuresOfBatch(batch));
         } finally {
           disposeBatch(batch);
         }
       }
-      if (parts.length === 1) return parts[0];
-      return tf.concat(parts, 0) as tf.Tensor2D;
+    } catch (e) {
+      tf.dispose(parts);
+      throw e;
     } finally {
-      if (parts.length > 1) tf.dispose(parts);
       list.dispose();
     }
+    if (parts.length === 1) return parts[0];
+    const all = tf.concat(parts, 0) as tf.Tensor2D;
+    tf.dispose(parts);
+    return all;
   }
 
   /** One embedding per input, as plain arrays (`features`, read back and freed). */
@@ -143,7 +154,7 @@ export class Encoder {
     if (this.disposed) return;
     this.disposed = true;
     if (!this.ownsModel) return;
-    for (const p of this.model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
+    disposeModel(this.model);
     (this.adapter as { dispose?(): void }).dispose?.();
   }
 

@@ -10,7 +10,7 @@ import { Rng } from '../rng/rng.js';
 import { Initializer } from '../train/initializer.js';
 import type { Logger } from '../run/logger.js';
 import { UserError } from '../util/errors.js';
-import { Encoder } from './encoder.js';
+import { Encoder, disposeModel } from './encoder.js';
 import { parseEncoderTopology, type EncoderTopology } from './format.js';
 
 /** Packages that register the first-party parts, for the error a missing import gives. */
@@ -72,13 +72,16 @@ export function encoderFromArtifacts(artifacts: tf.io.ModelArtifacts, opts: Load
   const ctx: PartContext = { rng, init: new Initializer(rng.stream('init')), logger: opts.logger ?? silentLogger, container: rootContainer.createChildContainer() };
   const model = createPart<MaskedModel>(reg, 'model', topology.model, ctx, source);
   const adapter = createPart<ModalityAdapter>(reg, 'adapter', topology.adapter, ctx, source);
+  const disposeAdapter = () => (adapter as { dispose?(): void }).dispose?.();
   let layout: TokenLayout;
   try {
     layout = adapter.setup(topology.dataInfo);
   } catch (e) {
+    disposeAdapter();
     throw new UserError(`${source}: the '${topology.adapter.name}' adapter rejects the saved data description: ${(e as Error).message.split('\n')[0]}`);
   }
   if (!sameLayout(layout, topology.layout)) {
+    disposeAdapter();
     throw new UserError(`${source}: the '${topology.adapter.name}' adapter lays the data out as ${describeLayout(layout)}, but the encoder was saved with ${describeLayout(topology.layout)} (a different version of its package?)`);
   }
   if (topology.adapterState !== undefined && isStateful(adapter)) adapter.setState(topology.adapterState);
@@ -100,8 +103,8 @@ export function encoderFromArtifacts(artifacts: tf.io.ModelArtifacts, opts: Load
     const extra = Object.keys(weights).filter((k) => !expected.has(k));
     if (extra.length) throw new UserError(`${source}: weights.bin holds ${extra.length} weight(s) the ${topology.model.name} model does not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`);
   } catch (e) {
-    if (built) for (const p of model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
-    (adapter as { dispose?(): void }).dispose?.();
+    if (built) disposeModel(model);
+    disposeAdapter();
     throw e;
   } finally {
     tf.dispose(Object.values(weights));

@@ -18,6 +18,11 @@ export interface EvalContext {
   step: number;
   /** Where to write artefacts (e.g. reconstruction sheets); null when the run writes nothing. */
   outDir: string | null;
+  /**
+   * Writes an artefact (e.g. `recon-epoch-003.png`) into `outDir`, atomically; absent when the
+   * run writes nothing. Adapters write through it, so their code needs no file system.
+   */
+  writeArtifact?(name: string, bytes: Uint8Array | string): void;
   /** A fixed stream: evaluation draws the same masks every time and never shifts training's RNG. */
   rng: Rng;
   hooks: TrainerHooks;

@@ -86,10 +86,11 @@ export interface ModalityAdapter extends Configurable {
   /**
    * Optional: users' raw inputs (pixel arrays, strings, sample arrays: the modality decides)
    * as the batch `prepare()` reads, in the data source's format. Each input is validated; an
-   * error names its index and what was expected. Runs after `setup`; the caller disposes the
-   * batch's tensors. Encoders (`Encoder.encode`) need it.
+   * error names its index (counted from `firstIndex`, for callers that pass a long list in
+   * chunks) and what was expected. Runs after `setup`; the caller disposes the batch's tensors.
+   * Encoders (`Encoder.encode`) need it.
    */
-  batchFromRaw?(inputs: readonly unknown[]): DataBatch;
+  batchFromRaw?(inputs: readonly unknown[], opts?: { firstIndex?: number }): DataBatch;
   /**
    * Optional: the state an exported encoder needs to prepare inputs as the run did (e.g.
    * normalisation statistics), JSON-serialisable and without training-only state (augmentation

@@ -26,6 +26,7 @@ import { NonFiniteLossError, UserError } from '../util/errors.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import type { EvalContext } from '../eval/eval-context.js';
+import { artifactWriter } from '../node/artifact-writer.js';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
@@ -393,6 +394,7 @@ export class Trainer {
       epoch,
       step: this.progress.step,
       outDir: this.paths.artifacts,
+      ...(this.paths.artifacts ? { writeArtifact: artifactWriter(this.paths.artifacts) } : {}),
       rng: this.rng.stream('eval'),
       hooks: this.hooks,
       logger: this.logger,

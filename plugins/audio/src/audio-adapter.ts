@@ -5,7 +5,6 @@ import {
   TOKENS,
   disposeMaskBatch,
   toMaskBatch,
-  writeFileAtomic,
   type DataBatch,
   type DataInfo,
   type DataSource,
@@ -25,7 +24,6 @@ import {
   type TokenLayout,
   parsePartOptions,
 } from '@mtojs/core';
-import { join } from 'node:path';
 import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/log-mel.js';
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
 import { renderSpectrogramSheet } from './recon-sheet.js';
@@ -341,9 +339,9 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
    * `{ samples, sampleRate }` at any rate (resampled). Clips longer than the data's clips are
    * cut like them; shorter ones are padding past their end, as in training.
    */
-  batchFromRaw(inputs: readonly unknown[]): DataBatch {
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
     if (!this.sampleRate || !this.exampleSamples) throw new Error('audio adapter: setup(info) must run before batchFromRaw');
-    return audioBatchFromRaw(inputs, this.sampleRate, this.exampleSamples);
+    return audioBatchFromRaw(inputs, this.sampleRate, this.exampleSamples, opts.firstIndex);
   }
 
   /** What an exported encoder needs: the log-mel normalisation (not the augmentation stream). */
@@ -399,7 +397,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
         return [loss, valueLoss, image(patches), image(hidden), image(pasted)];
       });
       const [loss, valueLoss, original, hidden, reconstruction] = await Promise.all(results.map((t) => t.data()));
-      if (ctx.outDir !== null) {
+      if (ctx.writeArtifact) {
         const png = renderSpectrogramSheet(
           [
             { values: original as Float32Array },
@@ -409,7 +407,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
           { n, frames, mels: numMels },
           SHEET_RANGE,
         );
-        writeFileAtomic(join(ctx.outDir, `recon-${ctx.tag}.png`), png);
+        ctx.writeArtifact(`recon-${ctx.tag}.png`, png);
       }
       return { recon_mse: loss[0], recon_mse_logmel: valueLoss[0] };
     } finally {

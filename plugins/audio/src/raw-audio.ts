@@ -50,12 +50,12 @@ export function clipSamples(input: unknown, index: number, sampleRate: number, m
  * User clips as the audio data sources' batch: waveforms [B, maxSamples] (zero-padded at the
  * end) and `extra.lengths` [B] int32, each clip's real sample count.
  */
-export function audioBatchFromRaw(inputs: readonly unknown[], sampleRate: number, maxSamples: number): DataBatch {
+export function audioBatchFromRaw(inputs: readonly unknown[], sampleRate: number, maxSamples: number, firstIndex = 0): DataBatch {
   const B = inputs.length;
   const waves = new Float32Array(B * maxSamples);
   const lengths = new Int32Array(B);
   inputs.forEach((x, i) => {
-    const clip = clipSamples(x, i, sampleRate, maxSamples);
+    const clip = clipSamples(x, firstIndex + i, sampleRate, maxSamples);
     waves.set(clip, i * maxSamples);
     lengths[i] = clip.length;
   });

@@ -7,7 +7,6 @@ import {
   Rng,
   disposeMaskBatch,
   toMaskBatch,
-  writeFileAtomic,
   type DataBatch,
   type DataInfo,
   type EvalContext,
@@ -22,7 +21,6 @@ import {
   type TokenLayout,
   parsePartOptions,
 } from '@mtojs/core';
-import { join } from 'node:path';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
 import { augmentImages } from './augment.js';
 import { renderImageSheet } from './recon-sheet.js';
@@ -150,8 +148,8 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
    * numbers 0..1), an ImageData-like `{ data, width, height }` (RGBA; luma for one channel, alpha
    * dropped) or a tf.Tensor [H, W, C]. Errors name the input's index and the expected size.
    */
-  batchFromRaw(inputs: readonly unknown[]): DataBatch {
-    return { inputs: imageBatchFromRaw(inputs, this.shape) };
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
+    return { inputs: imageBatchFromRaw(inputs, this.shape, opts.firstIndex) };
   }
 
   /** Preparing images needs no state (the augmentation stream is training-only). */
@@ -208,12 +206,12 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
         return [loss, pixelLoss, unpatchify(patches, p, H, W, C), unpatchify(maskedInput, p, H, W, C), unpatchify(pasted, p, H, W, C)];
       });
       const [loss, pixelLoss, original, maskedInput, reconstruction] = await Promise.all(results.map((t) => t.data()));
-      if (ctx.outDir !== null) {
+      if (ctx.writeArtifact) {
         const png = renderImageSheet(
           [original, maskedInput, reconstruction].map((pixels) => ({ pixels: pixels as Float32Array })),
           { n, H, W, C },
         );
-        writeFileAtomic(join(ctx.outDir, `recon-${ctx.tag}.png`), png);
+        ctx.writeArtifact(`recon-${ctx.tag}.png`, png);
       }
       return { recon_mse: loss[0], recon_mse_pixels: pixelLoss[0] };
     } finally {

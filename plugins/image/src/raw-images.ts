@@ -94,10 +94,10 @@ export function imagePixels(input: unknown, index: number, shape: [number, numbe
 }
 
 /** User images as a batch [B, H, W, C] float32 in [0, 1] (the image data sources' format). */
-export function imageBatchFromRaw(inputs: readonly unknown[], shape: [number, number, number]): tf.Tensor4D {
+export function imageBatchFromRaw(inputs: readonly unknown[], shape: [number, number, number], firstIndex = 0): tf.Tensor4D {
   const [H, W, C] = shape;
   const size = H * W * C;
   const all = new Float32Array(inputs.length * size);
-  inputs.forEach((x, i) => all.set(imagePixels(x, i, shape), i * size));
+  inputs.forEach((x, i) => all.set(imagePixels(x, firstIndex + i, shape), i * size));
   return tf.tensor4d(all, [inputs.length, H, W, C], 'float32');
 }

@@ -116,13 +116,13 @@ export class TextAdapter implements ModalityAdapter {
    * exactly as the text data sources encode documents: [CLS] the first seqLen - 2 pieces [SEP]
    * then [PAD]s. A string with no pieces (empty, only spaces) is [CLS] [SEP].
    */
-  batchFromRaw(inputs: readonly unknown[]): DataBatch {
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
     const vocab = this.vocabulary;
     if (!vocab) throw new Error('text adapter: setup(info) must run before batchFromRaw');
     const L = this.layout.numTokens;
     const ids = new Int32Array(inputs.length * L);
     inputs.forEach((text, i) => {
-      if (typeof text !== 'string') throw new UserError(`input ${i}: ${text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text}; expected a string of text`);
+      if (typeof text !== 'string') throw new UserError(`input ${(opts.firstIndex ?? 0) + i}: ${text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text}; expected a string of text`);
       ids.set(encodeDocument(vocab, text, L, 'truncate')[0] ?? framedSequence([], L), i * L);
     });
     return { inputs: tf.tensor2d(ids, [inputs.length, L], 'int32') };

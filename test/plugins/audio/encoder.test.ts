@@ -69,6 +69,12 @@ test('audio: pre-train (AudioMAE + MTO) in code -> Encoder.save -> loadEncoder e
     for (let i = 0; i < 3; i++) await encoder.encode(inputs);
     assert.equal(tf.memory().numTensors, before);
 
+    // Loading and disposing an encoder (its weights, the adapter's log-mel filters) leaves nothing behind; so does a bad input mid-way.
+    const again = await loadEncoder(join(dir, 'encoder'), { batchSize: 2 });
+    await assert.rejects(again.encode([...inputs.slice(0, 4), 'not a clip']), /^UserError: input 4: string/);
+    again.dispose();
+    assert.equal(tf.memory().numTensors, before);
+
     const fresh = featuresInFreshProcess(join(dir, 'encoder'), ['@mtojs/transformer', '@mtojs/audio'], [Array.from(clips[3])]);
     assert.ok(maxAbsDiff(fresh[0], got[3]) < 1e-5);
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PNG } from 'pngjs';
-import { MemoryLogger, Rng, TrainerHooks, type EvalContext } from '@mtojs/core';
+import { MemoryLogger, Rng, TrainerHooks, artifactWriter, type EvalContext } from '@mtojs/core';
 import { RandomMasking } from '@mtojs/masking';
 import { ImageAdapter, MnistData, SHEET_EXAMPLES, SHEET_GUTTER, sheetScale } from '@mtojs/image';
 
@@ -44,6 +44,7 @@ function evalContext(adapter: ImageAdapter, model: PatchLinearModel, outDir: str
     epoch: 0,
     step: 10,
     outDir,
+    ...(outDir ? { writeArtifact: artifactWriter(outDir) } : {}),
     rng: new Rng(1).stream('eval'),
     hooks: new TrainerHooks(),
     logger: new MemoryLogger(),
