@@ -54,6 +54,7 @@ export * from './parts/linear-stem.js';
 export * from './data/splits.js';
 export * from './data/folders.js';
 export * from './parts/options.js';
+export * from './node/data-path.js';
 export * from './report/svg.js';
 export * from './report/line-chart.js';
 export * from './report/heatmap.js';

@@ -39,6 +39,7 @@ test('an encoder saved through any tf.io handler (here: memory) loads back with 
     let saved: tf.io.ModelArtifacts | null = null;
     await source.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
     assert.ok(saved);
+    assert.deepEqual((saved as tf.io.ModelArtifacts).modelTopology, (await source.artifacts()).modelTopology);
     const before = tf.memory().numTensors;
     const loaded = await loadEncoder(tf.io.fromMemory(saved!));
     const got = loaded.featuresOfBatch(batch);

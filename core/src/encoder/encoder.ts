@@ -3,7 +3,7 @@ import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter } from '../parts/adapter.js';
 import type { DataBatch, DataInfo } from '../parts/data.js';
 import { UserError } from '../util/errors.js';
-import { exportEncoder } from './export.js';
+import { encoderArtifacts, exportEncoder } from './export.js';
 
 /** Examples per forward pass when `encode`/`features` are given many inputs. */
 export const DEFAULT_ENCODE_BATCH = 64;
@@ -143,7 +143,13 @@ export class Encoder {
     }
   }
 
-  /** Saves the encoder through a tf.io handler (in Node: `encoderDirectory(dir)`). */
+  /** The encoder as tf.io model artifacts (what `save` hands its handler). */
+  async artifacts(): Promise<tf.io.ModelArtifacts> {
+    this.checkAlive();
+    return encoderArtifacts(this.model, this.adapter, this.dataInfo);
+  }
+
+  /** Saves the encoder through a tf.io handler (in Node: `encoderDirectory(dir)`); returns what the handler reports. */
   async save(target: tf.io.IOHandler): Promise<tf.io.SaveResult> {
     this.checkAlive();
     return exportEncoder(this.model, this.adapter, this.dataInfo, target);

@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { formatZodIssues } from '../config/zod-format.js';
@@ -12,9 +11,4 @@ export function parsePartOptions<S extends z.ZodType>(schema: S, options: unknow
   const parsed = schema.safeParse(options ?? {});
   if (!parsed.success) throw new ConfigError(formatZodIssues(parsed.error, fieldPath, options));
   return parsed.data;
-}
-
-/** A path as written in a config: absolute, or relative to `baseDir` (default: the working directory). */
-export function resolveDataPath(path: string, baseDir: string | undefined): string {
-  return isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
 }
