@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync, mkdirSync, cpSync } from 'node:fs';
@@ -36,14 +36,20 @@ async function mtoHere(args: string[], cwd: string): Promise<{ code: number; err
   }
 }
 
-/** A run of the core's tiny task with checkpoints at steps 4 and 8. */
+/** A run of the core's tiny task with checkpoints at steps 4 and 8, trained once for this file's tests. */
+let shared: string | null = null;
 function trainedRun(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'mtojs-export-'));
-  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({ ...tinyConfig(), imports: [FIXTURE] }));
-  const r = mto(['train', '--config', 'tiny.json', '--out', 'run', '--quiet'], dir);
-  assert.equal(r.code, 0, r.err);
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  if (!shared) {
+    shared = mkdtempSync(join(tmpdir(), 'mtojs-export-'));
+    writeFileSync(join(shared, 'tiny.json'), JSON.stringify({ ...tinyConfig(), imports: [FIXTURE] }));
+    const r = mto(['train', '--config', 'tiny.json', '--out', 'run', '--quiet'], shared);
+    assert.equal(r.code, 0, r.err);
+  }
+  return { dir: shared, cleanup: () => {} };
 }
+after(() => {
+  if (shared) rmSync(shared, { recursive: true, force: true });
+});
 
 function weightsOf(dir: string): Buffer {
   return readFileSync(join(dir, 'weights.bin'));
