@@ -45,3 +45,8 @@ export * from './builtins.js';
 export * from './ops/affine.js';
 export * from './ops/gather-rows.js';
 export * from './data/splits.js';
+export * from './version.js';
+export * from './encoder/format.js';
+export * from './encoder/encoder.js';
+export * from './encoder/export.js';
+export * from './encoder/load.js';

@@ -31,12 +31,15 @@ export async function importBuiltins(logger?: Logger): Promise<string[]> {
 
 /**
  * Imports the packages or files a config lists under `imports:`. Files (starting with '.' or
- * '/') resolve from the config's directory, package names from there and the working directory.
+ * '/') resolve from the config's directory, package names from there, the working directory and
+ * this package's own location.
  */
 export async function importConfigured(specs: string[], baseDir: string, source: string): Promise<void> {
   for (const [i, spec] of specs.entries()) {
     const isFile = spec.startsWith('.') || isAbsolute(spec);
-    const path = isFile ? (existsSync(resolve(baseDir, spec)) ? resolveFrom(resolve(baseDir, spec), [baseDir]) : null) : resolveFrom(spec, [baseDir, process.cwd()]);
+    // Package names also resolve beside this package, as the built-in ones do: a run directory's
+    // config.json (read by mto export, from anywhere) names the packages its run imported.
+    const path = isFile ? (existsSync(resolve(baseDir, spec)) ? resolveFrom(resolve(baseDir, spec), [baseDir]) : null) : resolveFrom(spec, [baseDir, process.cwd(), __dirname]);
     if (!path) {
       throw new UserError(`${source}: imports.${i}: cannot find ${isFile ? 'the file' : 'the package'} '${spec}'${isFile ? ` (resolved from ${baseDir})` : ' (is it installed?)'}`, 2);
     }

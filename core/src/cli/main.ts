@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { registerCommand, getCommand, listCommands } from './commands.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
+import { exportCommand } from './export-command.js';
 import { importBuiltins } from './imports.js';
 import { UserError, NonFiniteLossError } from '../util/errors.js';
 
 registerCommand(trainCommand);
+registerCommand(exportCommand);
 registerCommand(listCommand);
 
 function mainUsage(): string {

@@ -2,15 +2,13 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadConfig, validateParts } from '../config/load.js';
-import { resolveBackend, type BackendRequest } from '../backend/resolve-backend.js';
 import { createTrainer } from '../di/create-trainer.js';
 import { ConsoleLogger } from '../run/logger.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import { importBuiltins, importConfigured } from './imports.js';
+import { loadRunConfig, useRunBackend } from './run-config.js';
 import type { CliCommand } from './commands.js';
 import type { Trainer } from '../train/trainer.js';
 
@@ -72,18 +70,12 @@ async function runTrain(argv: string[]): Promise<number> {
   const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
 
   // 1. Config and parts are validated before anything is created on disk.
-  const loaded = loadConfig(args.config, args.set ?? []);
-  await importBuiltins(logger);
-  await importConfigured(loaded.config.imports, loaded.baseDir, args.config);
-  const config = validateParts(loaded.config, args.config);
+  const loaded = await loadRunConfig(args.config, args.set ?? [], logger);
+  const config = loaded.config;
   if (args['debug-hooks']) config.trainer.debugHooks = true;
-  const backendArg = args.backend ?? config.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendArg)) {
-    throw new UserError(`--backend: unknown backend '${backendArg}'; expected one of auto, tensorflow, wasm, cpu`, 2);
-  }
 
   // 2. Backend.
-  await resolveBackend(backendArg as BackendRequest, { logger });
+  await useRunBackend(config, args.backend, logger);
 
   // 3. Run directory.
   let outDir: string;

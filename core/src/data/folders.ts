@@ -1,5 +1,4 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 
 /** `statSync`, or null when the path does not exist or cannot be read. */
@@ -20,9 +19,4 @@ export function visibleEntries(dir: string): string[] {
   } catch (e) {
     throw new UserError(`${dir}: cannot list the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-}
-
-/** A path as written in a config: absolute, or relative to `baseDir` (default: the working directory). */
-export function resolveDataPath(path: string, baseDir: string | undefined): string {
-  return isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path);
 }

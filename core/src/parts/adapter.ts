@@ -83,4 +83,18 @@ export interface ModalityAdapter extends Configurable {
   loss(pred: tf.Tensor3D, batch: PreparedBatch, mask: MaskBatch): tf.Scalar;
   /** Optional modality-specific evaluation (e.g. a reconstruction sheet). Returns metrics to log. */
   evaluate?(ctx: EvalContext): Promise<Record<string, number>>;
+  /**
+   * Optional: users' raw inputs (pixel arrays, strings, sample arrays: the modality decides)
+   * as the batch `prepare()` reads, in the data source's format. Each input is validated; an
+   * error names its index (counted from `firstIndex`, for callers that pass a long list in
+   * chunks) and what was expected. Runs after `setup`; the caller disposes the batch's tensors.
+   * Encoders (`Encoder.encode`) need it.
+   */
+  batchFromRaw?(inputs: readonly unknown[], opts?: { firstIndex?: number }): DataBatch;
+  /**
+   * Optional: the state an exported encoder needs to prepare inputs as the run did (e.g.
+   * normalisation statistics), JSON-serialisable and without training-only state (augmentation
+   * RNG positions). Restored with `setState` after `setup`. Absent: the adapter needs none.
+   */
+  encoderState?(): unknown;
 }

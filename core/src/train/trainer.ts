@@ -26,9 +26,7 @@ import { NonFiniteLossError, UserError } from '../util/errors.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import type { EvalContext } from '../eval/eval-context.js';
-import { encodePng } from '../node/png.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
-import { join } from 'node:path';
+import { artifactImageSaver } from '../node/artifact-writer.js';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
@@ -397,7 +395,7 @@ export class Trainer {
       epoch,
       step: this.progress.step,
       outDir: this.paths.artifacts,
-      saveImage: artifacts ? (name, image) => writeFileAtomic(join(artifacts, `${name}.png`), encodePng(image)) : null,
+      saveImage: artifacts ? artifactImageSaver(artifacts) : null,
       rng: this.rng.stream('eval'),
       hooks: this.hooks,
       logger: this.logger,

@@ -28,6 +28,7 @@ import { LogMelTransform, samplesNeeded, type LogMelConfig } from './features/lo
 import { denormalizePatchTargets, normalizePatchTargets, patchifySpectrogram, unpatchifySpectrogram, type SpectrogramPatch } from './spectrogram-patches.js';
 import { drawSpectrogramSheet } from './recon-sheet.js';
 import { augmentWaveforms } from './augment.js';
+import { audioBatchFromRaw } from './raw-audio.js';
 
 export const audioAdapterOptionsSchema = z
   .strictObject({
@@ -126,6 +127,8 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
   private tokenLayout: TokenLayout | null = null;
   private statsValue: LogMelStats | null = null;
   private sampleRate = 0;
+  /** Samples per example in the data source's batches (its clips are cut to this). */
+  private exampleSamples = 0;
   private readonly augmentRng: Rng;
 
   constructor(options: z.input<typeof audioAdapterOptionsSchema> = {}, ctx?: PartContext) {
@@ -167,6 +170,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     if (o.numMels % o.patchFreq !== 0) throw new ConfigError(`adapter.patchFreq: ${o.patchFreq} does not divide numMels ${o.numMels}`);
     if (o.frames % o.patchTime !== 0) throw new ConfigError(`adapter.patchTime: ${o.patchTime} does not divide frames ${o.frames}`);
     this.sampleRate = sampleRate;
+    this.exampleSamples = info.exampleShape[0];
     this.transform?.dispose();
     this.transform = new LogMelTransform({
       sampleRate,
@@ -327,6 +331,22 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     const values = waves.dtype === 'float32' ? (waves.dataSync() as Float32Array) : Float32Array.from(waves.dataSync());
     const out = augmentWaveforms(values, this.lengthsOf(batch), S, { speed: a.speed, maxShift: Math.round((a.maxShiftMs * this.sampleRate) / 1000), gainDb: a.gainDb, noise: a.noise }, this.augmentRng);
     return { inputs: tf.tensor2d(out.waves, [B, S]), extra: { lengths: tf.tensor1d(out.lengths, 'int32') } };
+  }
+
+  /**
+   * Users' clips as the data sources' batch (waveforms [B, samples] and `extra.lengths`): each
+   * a Float32Array / number[] of mono samples in [-1, 1] at the data's sample rate, or
+   * `{ samples, sampleRate }` at any rate (resampled). Clips longer than the data's clips are
+   * cut like them; shorter ones are padding past their end, as in training.
+   */
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
+    if (!this.sampleRate || !this.exampleSamples) throw new Error('audio adapter: setup(info) must run before batchFromRaw');
+    return audioBatchFromRaw(inputs, this.sampleRate, this.exampleSamples, opts.firstIndex);
+  }
+
+  /** What an exported encoder needs: the log-mel normalisation (not the augmentation stream). */
+  encoderState(): { stats: LogMelStats | null } {
+    return { stats: this.stats };
   }
 
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {

@@ -4,6 +4,7 @@ import { registry } from '@mtojs/core';
 import { AudioAdapter } from './audio-adapter.js';
 
 export * from './resample.js';
+export * from './raw-audio.js';
 export * from './features/mel-scale.js';
 export * from './features/mel-filterbank.js';
 export * from './features/log-mel.js';

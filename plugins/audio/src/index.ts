@@ -5,12 +5,12 @@ import { WavFolderData } from './data/wav-folder.js';
 
 export * from './wav.js';
 export * from './resample.js';
+export * from './raw-audio.js';
 export * from './features/mel-scale.js';
 export * from './features/mel-filterbank.js';
 export * from './features/log-mel.js';
 export * from './spectrogram-patches.js';
 export * from './recon-sheet.js';
-export * from './recon-sheet-png.js';
 export * from './augment.js';
 export * from './audio-adapter.js';
 export * from './data/in-memory-audio.js';

@@ -4,6 +4,8 @@ import { registry } from '@mtojs/core';
 import { ImageAdapter } from './image-adapter.js';
 
 export * from './patches.js';
+export * from './pixels.js';
+export * from './raw-images.js';
 export * from './augment.js';
 export * from './recon-sheet.js';
 export * from './image-adapter.js';

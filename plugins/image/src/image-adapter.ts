@@ -24,6 +24,7 @@ import {
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
 import { augmentImages } from './augment.js';
 import { drawImageSheet } from './recon-sheet.js';
+import { imageBatchFromRaw } from './raw-images.js';
 
 export const imageAdapterOptionsSchema = z.strictObject({
   /** Side of the square patches, in pixels; must divide the image height and width. */
@@ -139,6 +140,21 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
     const prepared: PreparedBatch = { batchSize: images.shape[0], tokens, targets };
     if (batch.labels) prepared.labels = batch.labels;
     return prepared;
+  }
+
+  /**
+   * Users' images as a batch [B, H, W, C] in [0, 1], the data sources' format: each input a
+   * flat or nested pixel array or typed array (Uint8Array / Uint8ClampedArray 0..255, other
+   * numbers 0..1), an ImageData-like `{ data, width, height }` (RGBA; luma for one channel, alpha
+   * dropped) or a tf.Tensor [H, W, C]. Errors name the input's index and the expected size.
+   */
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
+    return { inputs: imageBatchFromRaw(inputs, this.shape, opts.firstIndex) };
+  }
+
+  /** Preparing images needs no state (the augmentation stream is training-only). */
+  encoderState(): undefined {
+    return undefined;
   }
 
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {

@@ -5,9 +5,10 @@ import { IdxData } from './data/idx.js';
 import { ImageFolderData } from './data/image-folder.js';
 
 export * from './patches.js';
+export * from './pixels.js';
+export * from './raw-images.js';
 export * from './augment.js';
 export * from './recon-sheet.js';
-export * from './recon-sheet-png.js';
 export * from './image-adapter.js';
 export * from './data/in-memory.js';
 export * from './data/mnist.js';

@@ -7,6 +7,7 @@ import { TextFileData } from './data/text-file.js';
 export * from './special-tokens.js';
 export * from './tokenizer/normalize.js';
 export * from './tokenizer/wordpiece.js';
+export * from './tokenizer/sequences.js';
 export * from './tokenizer/train-vocab.js';
 export * from './text-stem.js';
 export * from './text-adapter.js';

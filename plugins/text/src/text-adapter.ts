@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import {
   ConfigError,
+  UserError,
   type DataBatch,
   type DataInfo,
   type EvalContext,
@@ -17,6 +18,8 @@ import {
 import { CONTINUATION_PREFIX, FIRST_REGULAR_ID, PAD_ID, SPECIAL_TOKENS } from './special-tokens.js';
 import { TextStem, predictedPositions } from './text-stem.js';
 import { evaluateMaskedTokens } from './masked-token-eval.js';
+import { WordPieceVocab } from './tokenizer/wordpiece.js';
+import { encodeDocument, framedSequence } from './tokenizer/sequences.js';
 
 export const textAdapterOptionsSchema = z.strictObject({
   /** Held-out sequences scored for masked-token accuracy at each evaluation (the first ones of the split). */
@@ -46,6 +49,7 @@ export class TextAdapter implements ModalityAdapter {
   private tokenLayout: TokenLayout | null = null;
   /** Per vocabulary id: 1 when the token starts a word (not a '##' continuation). */
   private startsWord: Uint8Array = new Uint8Array(0);
+  private vocabulary: WordPieceVocab | null = null;
 
   constructor(options: z.input<typeof textAdapterOptionsSchema> = {}, _ctx?: PartContext) {
     this.options = parsePartOptions(textAdapterOptionsSchema, options, 'adapter');
@@ -64,7 +68,9 @@ export class TextAdapter implements ModalityAdapter {
     if (info.exampleShape.length !== 1 || info.dtype !== 'int32') {
       throw new ConfigError(`adapter: the 'text' adapter needs int32 id sequences [seqLen], but the data source gives ${info.dtype} [${info.exampleShape.join(', ')}]`);
     }
+    if (info.lowercase !== undefined && typeof info.lowercase !== 'boolean') throw new ConfigError(`adapter: the data source's info.lowercase must be a boolean, got ${JSON.stringify(info.lowercase)}`);
     const L = info.exampleShape[0];
+    this.vocabulary = new WordPieceVocab(vocab, (info.lowercase as boolean | undefined) ?? true);
     this.startsWord = Uint8Array.from(vocab, (t) => (t.startsWith(CONTINUATION_PREFIX) ? 0 : 1));
     this.tokenLayout = { numTokens: L, tokenDim: vocab.length, targetDim: vocab.length, grid: [1, L], discrete: true };
     return this.tokenLayout;
@@ -103,6 +109,23 @@ export class TextAdapter implements ModalityAdapter {
     };
     if (batch.labels) prepared.labels = batch.labels;
     return prepared;
+  }
+
+  /**
+   * Users' strings as id sequences [B, seqLen], tokenised with the run's WordPiece vocabulary
+   * exactly as the text data sources encode documents: [CLS] the first seqLen - 2 pieces [SEP]
+   * then [PAD]s. A string with no pieces (empty, only spaces) is [CLS] [SEP].
+   */
+  batchFromRaw(inputs: readonly unknown[], opts: { firstIndex?: number } = {}): DataBatch {
+    const vocab = this.vocabulary;
+    if (!vocab) throw new Error('text adapter: setup(info) must run before batchFromRaw');
+    const L = this.layout.numTokens;
+    const ids = new Int32Array(inputs.length * L);
+    inputs.forEach((text, i) => {
+      if (typeof text !== 'string') throw new UserError(`input ${(opts.firstIndex ?? 0) + i}: ${text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text}; expected a string of text`);
+      ids.set(encodeDocument(vocab, text, L, 'truncate')[0] ?? framedSequence([], L), i * L);
+    });
+    return { inputs: tf.tensor2d(ids, [inputs.length, L], 'int32') };
   }
 
   createStem(dims: { inputWidth: number; outputWidth: number }, init: Initializer): Stem {

@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PNG } from 'pngjs';
-import { MemoryLogger, Rng, TrainerHooks, encodePng, type EvalContext } from '@mtojs/core';
+import { MemoryLogger, Rng, TrainerHooks, artifactImageSaver, type EvalContext } from '@mtojs/core';
 import { RandomMasking } from '@mtojs/masking';
 import { ImageAdapter, MnistData, SHEET_EXAMPLES, SHEET_GUTTER, sheetScale } from '@mtojs/image';
 
@@ -45,7 +45,7 @@ function evalContext(adapter: ImageAdapter, model: PatchLinearModel, outDir: str
     step: 10,
     outDir,
     // What the trainer gives evaluators: PNG files under the run's artefacts directory.
-    saveImage: outDir === null ? null : (name, image) => writeFileSync(join(outDir, `${name}.png`), encodePng(image)),
+    saveImage: outDir === null ? null : artifactImageSaver(outDir),
     rng: new Rng(1).stream('eval'),
     hooks: new TrainerHooks(),
     logger: new MemoryLogger(),

@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { z } from 'zod';
 import { parsePartOptions, resolveDataPath, UserError, statOrNull, visibleEntries, type PartContext, type Split } from '@mtojs/core';
 import { InMemoryImageSource, interleaveByClass, pickedEvenly, type ImageSplit } from './in-memory.js';
+import { rgbaToChannels } from '../pixels.js';
 
 export const imageFolderOptionsSchema = z
   .strictObject({
@@ -122,16 +123,7 @@ export class ImageFolderData extends InMemoryImageSource {
           `${path}: image is ${height}x${width} (height x width), expected ${expected.H}x${expected.W} (${expected.source}); all images must have the same size`,
         );
       }
-      const pixels = new Float32Array(height * width * C);
-      for (let i = 0, o4 = 0; i < height * width; i++, o4 += 4) {
-        if (C === 1) pixels[i] = (0.299 * rgba[o4] + 0.587 * rgba[o4 + 1] + 0.114 * rgba[o4 + 2]) / 255;
-        else {
-          pixels[3 * i] = rgba[o4] / 255;
-          pixels[3 * i + 1] = rgba[o4 + 1] / 255;
-          pixels[3 * i + 2] = rgba[o4 + 2] / 255;
-        }
-      }
-      return pixels;
+      return rgbaToChannels(rgba, height * width, C);
     };
 
     type Example = { pixels: Float32Array; label: number };

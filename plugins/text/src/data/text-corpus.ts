@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TOKENS, UserError, writeFileAtomic, type DataBatch, type DataInfo, type DataSource, type PartContext, type RunPaths, type Split, type Stateful } from '@mtojs/core';
-import { CLS_ID, PAD_ID, SEP_ID } from '../special-tokens.js';
 import { WordPieceVocab } from '../tokenizer/wordpiece.js';
 import { trainWordPiece } from '../tokenizer/train-vocab.js';
+import { encodeDocument } from '../tokenizer/sequences.js';
 
 /** Options every text source shares: the tokenizer and how documents become sequences. */
 export const textCorpusShape = {
@@ -145,23 +145,9 @@ export abstract class TextCorpusSource implements DataSource, Stateful {
     }
   }
 
-  /** A document's token ids as sequences of seqLen ids: [CLS] pieces [SEP] then padding. */
+  /** A document's token ids as sequences of seqLen ids: [CLS] pieces [SEP] then padding (see `encodeDocument`). */
   encodeDocument(text: string): Int32Array[] {
-    const L = this.options.seqLen;
-    const pieces = this.vocab.encode(text).ids;
-    if (pieces.length === 0) return [];
-    const body = L - 2;
-    const chunks = this.options.sequences === 'chunk' ? Math.ceil(pieces.length / body) : 1;
-    const out: Int32Array[] = [];
-    for (let c = 0; c < chunks; c++) {
-      const part = pieces.slice(c * body, (c + 1) * body);
-      const seq = new Int32Array(L).fill(PAD_ID);
-      seq[0] = CLS_ID;
-      seq.set(part, 1);
-      seq[1 + part.length] = SEP_ID;
-      out.push(seq);
-    }
-    return out;
+    return encodeDocument(this.vocab, text, this.options.seqLen, this.options.sequences);
   }
 
   private encodeAll(): void {
@@ -187,6 +173,8 @@ export abstract class TextCorpusSource implements DataSource, Stateful {
       dtype: 'int32',
       ...(corpus.classNames ? { classNames: corpus.classNames } : {}),
       vocab: this.vocab.tokens,
+      // How the vocabulary normalises text: an exported encoder tokenises users' strings the same way.
+      lowercase: this.vocab.lowercase,
     };
   }
 
