@@ -6,6 +6,7 @@ export * from './line-chart.js';
 export * from './heatmap.js';
 export * from './read-run.js';
 export * from './series.js';
+export * from './metric-groups.js';
 export * from './artifacts.js';
 export * from './html.js';
 export * from './page.js';
