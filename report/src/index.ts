@@ -7,6 +7,7 @@ export * from './heatmap.js';
 export * from './read-run.js';
 export * from './series.js';
 export * from './metric-groups.js';
+export * from './csv.js';
 export * from './artifacts.js';
 export * from './html.js';
 export * from './page.js';

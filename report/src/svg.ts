@@ -58,7 +58,7 @@ export function formatPercent(v: number, decimals = 1): string {
 
 /**
  * "Nice" tick positions (1, 2, 2.5, 5 × 10^k) covering [lo, hi], about `target` of them;
- * `integer`: whole-number steps only (1, 2, 5 × 10^k, k >= 0), for counts such as steps and epochs.
+ * `integer`: whole-number steps only (1, 2, 5, 10, 20, 25, ...), for counts such as steps and epochs.
  */
 export function niceTicks(lo: number, hi: number, target = 5, integer = false): { ticks: number[]; lo: number; hi: number } {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { ticks: [0, 1], lo: 0, hi: 1 };
@@ -70,7 +70,9 @@ export function niceTicks(lo: number, hi: number, target = 5, integer = false): 
   }
   const raw = (hi - lo) / Math.max(1, target);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = integer && mag < 1 ? 1 : ([1, 2, ...(integer && mag === 1 ? [] : [2.5]), 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag);
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  // Whole numbers only: below 1 the step is 1, and 2.5 becomes 2 (more ticks rather than fewer).
+  if (integer) step = mag < 1 ? 1 : step === 2.5 ? 2 : step;
   const first = Math.floor(lo / step + 1e-9) * step;
   const last = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
