@@ -8,6 +8,7 @@ export * from './read-run.js';
 export * from './series.js';
 export * from './metric-groups.js';
 export * from './csv.js';
+export * from './tfevents.js';
 export * from './artifacts.js';
 export * from './html.js';
 export * from './page.js';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { UserError, writeFileAtomic, type CliCommand } from '@mtojs/core';
 import { readRun } from './read-run.js';
 import { renderReport, runLabels } from './page.js';
 import { CSV_LAYOUTS, metricsCsv, type CsvLayout } from './csv.js';
+import { eventFileBytes, eventFileName } from './tfevents.js';
 
 export const REPORT_USAGE = `usage: mto report RUN_DIR [RUN_DIR...] [options]
 
@@ -22,6 +23,8 @@ options:
                     (with --out as well: both)
   --csv-layout L    wide (default: a row per record, a column per metric) or long
                     (a row per value: ...,key,value)
+  --tensorboard DIR write TensorBoard event files, one folder per run under DIR, instead
+                    of the page (with --out as well: both); view: tensorboard --logdir DIR
   -h, --help        this text`;
 
 /**
@@ -39,6 +42,7 @@ export async function runReport(argv: string[], write: (text: string) => void = 
         'max-images': { type: 'string' },
         csv: { type: 'string' },
         'csv-layout': { type: 'string' },
+        tensorboard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,7 +64,11 @@ export async function runReport(argv: string[], write: (text: string) => void = 
   if (!CSV_LAYOUTS.includes(layout)) throw new UserError(`--csv-layout: expected ${CSV_LAYOUTS.join(' or ')}, got '${args['csv-layout']}'`, 2);
   const csvOut = csv === undefined || csv === '-' ? null : resolve(csv);
   if (csvOut && existsSync(csvOut) && statSync(csvOut).isDirectory()) throw new UserError(`--csv: ${csv} is a directory; give a file name (e.g. metrics.csv)`, 2);
-  const page = csv === undefined || args.out !== undefined;
+  const tb = args.tensorboard;
+  if (tb === '') throw new UserError(`--tensorboard: give a directory`, 2);
+  const tbDir = tb === undefined ? null : resolve(tb);
+  if (tbDir && existsSync(tbDir) && !statSync(tbDir).isDirectory()) throw new UserError(`--tensorboard: ${tb} is a file; give a directory (event files go in one folder per run under it)`, 2);
+  const page = (csv === undefined && tb === undefined) || args.out !== undefined;
   if (page && dirs.length > 1 && !args.out) throw new UserError(`mto report: comparing ${dirs.length} runs needs --out FILE (a single run's page defaults to RUN_DIR/report.html)`, 2);
   let maxImages: number | undefined;
   if (args['max-images'] !== undefined) {
@@ -77,7 +85,7 @@ export async function runReport(argv: string[], write: (text: string) => void = 
     const rel = relative(process.cwd(), path);
     return rel && !rel.startsWith('..') ? rel : path;
   };
-  const save = (path: string, text: string, what: string) => {
+  const save = (path: string, text: string | Uint8Array, what: string) => {
     try {
       writeFileAtomic(path, text);
     } catch (e) {
@@ -92,6 +100,13 @@ export async function runReport(argv: string[], write: (text: string) => void = 
       const rows = text.split('\n').length - 2;
       write(`csv: ${shown(csvOut)} (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, ${layout}, ${rows} rows)\n`);
     }
+  }
+  if (tbDir) {
+    // One folder per run (TensorBoard's runs), named by the run directory, made unique.
+    const names = runs.map((r) => basename(r.dir));
+    const folders = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n}-${i + 1}` : n));
+    runs.forEach((r, i) => save(join(tbDir, folders[i]!, eventFileName(r)), eventFileBytes(r), 'the event file'));
+    write(`tensorboard: ${shown(tbDir)} (${runs.length} run${runs.length > 1 ? 's' : ''}: ${folders.join(', ')}; view with tensorboard --logdir ${shown(tbDir)})\n`);
   }
   if (page) {
     const html = renderReport(runs, { title: args.title, limits: maxImages === undefined ? {} : { maxImagesPerRun: maxImages } });
