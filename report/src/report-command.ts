@@ -10,9 +10,10 @@ import { eventFileBytes, eventFileName } from './tfevents.js';
 export const REPORT_USAGE = `usage: mto report RUN_DIR [RUN_DIR...] [options]
 
 Writes one self-contained HTML page (inline SVG charts, embedded images, no network needed):
-loss and evaluation curves, the per-layer MTO heterogeneity profile over training, the
+a chart of every logged series (loss, evaluation with its baselines, MTO diagnostics, learning
+rate, throughput, ...), the per-layer MTO heterogeneity profile over training, the
 reconstruction sheets and the config. Several run directories make a comparison page with
-the runs overlaid.
+the runs overlaid. --csv and --tensorboard export the metrics instead.
 
 options:
   --out FILE        where to write the page (default: RUN_DIR/report.html for one run;
@@ -81,6 +82,15 @@ export async function runReport(argv: string[], write: (text: string) => void = 
 
   // Every run is read and checked before anything is written.
   const runs = dirs.map((d) => readRun(d));
+  // TensorBoard: one folder per run (its runs), named by the run directory, made unique.
+  const names = runs.map((r) => basename(r.dir));
+  const folders = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n}-${i + 1}` : n));
+  if (tbDir) {
+    for (const f of folders) {
+      const p = join(tbDir, f);
+      if (existsSync(p) && !statSync(p).isDirectory()) throw new UserError(`--tensorboard: ${join(tb!, f)} is a file; the run's event file goes in a folder of that name`, 2);
+    }
+  }
   const shown = (path: string) => {
     const rel = relative(process.cwd(), path);
     return rel && !rel.startsWith('..') ? rel : path;
@@ -92,34 +102,32 @@ export async function runReport(argv: string[], write: (text: string) => void = 
       throw new UserError(`cannot write ${what} ${shown(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1);
     }
   };
+  // With the CSV on stdout, it stands alone there (so that it can be piped): no other lines.
+  const say = csv === '-' ? () => {} : write;
   if (csv !== undefined) {
     const text = metricsCsv(runs, { layout, runLabels: runLabels(runs) });
     if (!csvOut) write(text);
     else {
       save(csvOut, text, 'the CSV');
       const rows = text.split('\n').length - 2;
-      write(`csv: ${shown(csvOut)} (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, ${layout}, ${rows} rows)\n`);
+      say(`csv: ${shown(csvOut)} (${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, ${layout}, ${rows} rows)\n`);
     }
   }
   if (tbDir) {
-    // One folder per run (TensorBoard's runs), named by the run directory, made unique.
-    const names = runs.map((r) => basename(r.dir));
-    const folders = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n}-${i + 1}` : n));
     runs.forEach((r, i) => save(join(tbDir, folders[i]!, eventFileName(r)), eventFileBytes(r), 'the event file'));
-    write(`tensorboard: ${shown(tbDir)} (${runs.length} run${runs.length > 1 ? 's' : ''}: ${folders.join(', ')}; view with tensorboard --logdir ${shown(tbDir)})\n`);
+    say(`tensorboard: ${shown(tbDir)} (${runs.length} run${runs.length > 1 ? 's' : ''}: ${folders.join(', ')}; view with tensorboard --logdir ${shown(tbDir)})\n`);
   }
   if (page) {
     const html = renderReport(runs, { title: args.title, limits: maxImages === undefined ? {} : { maxImagesPerRun: maxImages } });
     save(out, html, 'the page');
-    // On stdout the CSV stands alone, so that it can be piped.
-    if (csv !== '-') write(`report: ${shown(out)} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
+    say(`report: ${shown(out)} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
   }
   return 0;
 }
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  summary: 'write an HTML report of one run, or compare several',
+  summary: 'write an HTML report of one run, or compare several; export metrics (CSV, TensorBoard)',
   usage: REPORT_USAGE,
   run: (argv) => runReport(argv),
 };

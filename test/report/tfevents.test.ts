@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c, eventFileBytes, readRun } from '@mtojs/report';
 import { reportInProcess, workspace, writeSyntheticRun } from './helpers.js';
@@ -64,6 +64,19 @@ test('mto report --tensorboard DIR: a folder per run; bad DIR is one error line,
     const bad = await reportInProcess(['x/a', '--tensorboard', 'file'], ws);
     assert.equal(bad.code, 2);
     assert.equal(bad.err, 'error: --tensorboard: file is a file; give a directory (event files go in one folder per run under it)\n');
+    // A run's folder taken by a file: refused before anything is written (the CSV neither).
+    mkdirSync(join(ws, 'tb2'));
+    writeFileSync(join(ws, 'tb2', 'a'), '');
+    const taken = await reportInProcess(['x/a', '--tensorboard', 'tb2', '--csv', 'm.csv'], ws);
+    assert.equal(taken.code, 2);
+    assert.equal(taken.err, "error: --tensorboard: tb2/a is a file; the run's event file goes in a folder of that name\n");
+    assert.ok(!existsSync(join(ws, 'm.csv')));
+    // With the CSV on stdout, stdout holds the CSV alone.
+    const piped = await reportInProcess(['x/a', '--tensorboard', 'tb3', '--csv', '-'], ws);
+    assert.equal(piped.code, 0, piped.err);
+    assert.match(piped.out, /^type,epoch,step,/);
+    assert.ok(!piped.out.includes('tensorboard:'));
+    assert.equal(readdirSync(join(ws, 'tb3', 'a')).length, 1);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
