@@ -20,6 +20,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 .charts > figure, figure.chart { margin: 0; }
+.charts > figure { flex: 0 1 calc(50% - 6px); min-width: 300px; }
 svg.mto-chart { max-width: 100%; height: auto; display: block; border: 1px solid #eee; }
 .images { display: flex; flex-wrap: wrap; gap: 12px; }
 .images figure { margin: 0; max-width: 460px; }

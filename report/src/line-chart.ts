@@ -1,4 +1,4 @@
-import { escapeXml, formatNumber, niceTicks, px, seriesColor, textWidth } from './svg.js';
+import { escapeXml, formatNumber, niceTicks, px, seriesColor, textWidth, tickLabels } from './svg.js';
 
 /** One line of a chart. Points with a non-finite y break the line instead of being drawn. */
 export interface LineSeries {
@@ -26,6 +26,25 @@ export interface LineChartOptions {
   yMax?: number;
   /** Draw a dot at every point; default: when a series has at most 40 points. */
   markers?: boolean;
+  /**
+   * Whole-number x ticks only (steps, epochs); default: when every x is a whole number. Set it
+   * for count axes whose points may sit between counts (an epoch mean placed mid-epoch).
+   */
+  xInteger?: boolean;
+  /** y values are fractions shown as percentages (ticks 0.25 → 25%), e.g. accuracies. */
+  yPercent?: boolean;
+  /** Labelled horizontal reference lines (baselines), included in the y range. */
+  references?: ReferenceLine[];
+}
+
+/** A horizontal line across the plot at `y`, with its label at the right end. */
+export interface ReferenceLine {
+  label: string;
+  y: number;
+  /** CSS colour (default grey). */
+  color?: string;
+  /** SVG stroke-dasharray (default "2 3", dotted). */
+  dash?: string;
 }
 
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
@@ -46,7 +65,10 @@ export function lineChartSvg(series: LineSeries[], opts: LineChartOptions = {}):
     for (const [x, lo, hi] of s.band ?? []) if (finite(x)) for (const v of [lo, hi]) if (finite(v)) (xs.push(x), ys.push(v));
   }
   const hasData = xs.length > 0;
-  const xInt = xs.every(Number.isInteger);
+  const refs = hasData ? (opts.references ?? []).filter((r) => finite(r.y)) : [];
+  for (const r of refs) ys.push(r.y);
+  const xInt = opts.xInteger ?? xs.every(Number.isInteger);
+  const yText = (v: number) => (opts.yPercent ? `${formatNumber(100 * v)}%` : formatNumber(v));
   const xt = axisTicks(hasData ? Math.min(...xs) : 0, hasData ? Math.max(...xs) : 1, xInt, 6);
   // With a fixed range the ticks stay inside it; otherwise the range grows to the outer ticks.
   const yLo = opts.yMin ?? (hasData ? Math.min(...ys) : 0);
@@ -58,7 +80,9 @@ export function lineChartSvg(series: LineSeries[], opts: LineChartOptions = {}):
 
   // Legend rows under the x axis, wrapped to the width.
   const legendItems = series.flatMap((s, i) => (s.legend === false ? [] : [{ name: s.name, color: s.color ?? seriesColor(i), dashed: s.dashed, w: 22 + textWidth(s.name) + 14 }]));
-  const yLabelW = Math.max(...yTicks.map((t) => textWidth(formatNumber(t))), 10);
+  const yTickText = tickLabels(yTicks, yText);
+  const xTickText = tickLabels(xt.ticks);
+  const yLabelW = Math.max(...yTickText.map((t) => textWidth(t)), 10);
   const left = 14 + (opts.yLabel ? 18 : 0) + yLabelW;
   const right = 16;
   const plotW = Math.max(40, W - left - right);
@@ -77,22 +101,22 @@ export function lineChartSvg(series: LineSeries[], opts: LineChartOptions = {}):
 
   const out: string[] = [];
   const label = opts.title ?? series.map((s) => s.name).join(', ');
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="mto-chart line-chart" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(label)}" ${FONT} font-size="11">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="mto-chart line-chart" data-x-ticks="${xInt ? 'integer' : 'real'}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(label)}" ${FONT} font-size="11">`);
   out.push(`<title>${escapeXml(label)}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   if (opts.title) out.push(`<text x="${px(left)}" y="19" font-size="13" font-weight="600" fill="#222">${escapeXml(opts.title)}</text>`);
 
   // Grid and ticks.
-  for (const t of yTicks) {
+  yTicks.forEach((t, k) => {
     const y = sy(t);
     out.push(`<line x1="${px(left)}" x2="${px(left + plotW)}" y1="${px(y)}" y2="${px(y)}" stroke="#e6e6e6"/>`);
-    out.push(`<text x="${px(left - 6)}" y="${px(y + 4)}" text-anchor="end" fill="#444">${escapeXml(formatNumber(t))}</text>`);
-  }
-  for (const t of xt.ticks) {
+    out.push(`<text class="tick-y" x="${px(left - 6)}" y="${px(y + 4)}" text-anchor="end" fill="#444">${escapeXml(yTickText[k]!)}</text>`);
+  });
+  xt.ticks.forEach((t, k) => {
     const x = sx(t);
     out.push(`<line x1="${px(x)}" x2="${px(x)}" y1="${px(top + plotH)}" y2="${px(top + plotH + 4)}" stroke="#666"/>`);
-    out.push(`<text x="${px(x)}" y="${px(top + plotH + 16)}" text-anchor="middle" fill="#444">${escapeXml(formatNumber(t))}</text>`);
-  }
+    out.push(`<text class="tick-x" x="${px(x)}" y="${px(top + plotH + 16)}" text-anchor="middle" fill="#444">${escapeXml(xTickText[k]!)}</text>`);
+  });
   out.push(`<rect x="${px(left)}" y="${px(top)}" width="${px(plotW)}" height="${px(plotH)}" fill="none" stroke="#999"/>`);
   if (opts.xLabel) out.push(`<text x="${px(left + plotW / 2)}" y="${px(top + plotH + 34)}" text-anchor="middle" fill="#222">${escapeXml(opts.xLabel)}</text>`);
   if (opts.yLabel) {
@@ -125,6 +149,18 @@ export function lineChartSvg(series: LineSeries[], opts: LineChartOptions = {}):
       for (const [x, y] of g) out.push(`<circle cx="${px(sx(x))}" cy="${px(sy(y))}" r="2.6" fill="${color}"/>`);
     }
   });
+  // Reference lines over the data, each label at the right end: above its line, or below when
+  // that would overlap the label of the line just above.
+  let lastLabelY = -Infinity;
+  for (const r of [...refs].sort((a, b) => b.y - a.y)) {
+    const y = sy(r.y);
+    const color = r.color ?? '#666';
+    out.push(`<line class="reference" data-label="${escapeXml(r.label)}" data-y="${r.y}" x1="${px(left)}" x2="${px(left + plotW)}" y1="${px(y)}" y2="${px(y)}" stroke="${color}" stroke-width="1.4" stroke-dasharray="${r.dash ?? '2 3'}"/>`);
+    let ty = y - 4;
+    if (ty - lastLabelY < 12 || ty < top + 10) ty = y + 12;
+    lastLabelY = ty;
+    out.push(`<text class="reference-label" x="${px(left + plotW - 4)}" y="${px(ty)}" text-anchor="end" fill="${color}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(r.label)}</text>`);
+  }
   if (!hasData) out.push(`<text x="${px(left + plotW / 2)}" y="${px(top + plotH / 2)}" text-anchor="middle" fill="#888">no data</text>`);
   out.push(`</svg>`);
 
@@ -143,16 +179,15 @@ export function lineChartSvg(series: LineSeries[], opts: LineChartOptions = {}):
   return out.join('\n');
 }
 
-/** x ticks: nice ones, but never between integers when every x is an integer (steps, epochs). */
+/** x ticks: nice ones, and on an integer axis (steps, epochs) whole numbers only. */
 function axisTicks(lo: number, hi: number, integer: boolean, target: number): { ticks: number[]; lo: number; hi: number } {
-  if (integer && hi - lo < target) {
-    if (hi === lo) return { ticks: [lo], lo: lo - 1, hi: hi + 1 };
+  if (integer && Math.floor(hi) - Math.ceil(lo) < target) {
+    if (hi === lo) return { ticks: [Math.round(lo)], lo: lo - 1, hi: hi + 1 };
     const ticks: number[] = [];
-    for (let t = lo; t <= hi; t++) ticks.push(t);
+    for (let t = Math.ceil(lo); t <= hi; t++) ticks.push(t);
     return { ticks, lo, hi };
   }
-  const n = niceTicks(lo, hi, target);
+  const n = niceTicks(lo, hi, target, integer);
   // The x axis spans the data exactly (no padding to the outer ticks): curves start at the edge.
-  // A 2.5 step would put ticks between epochs; integer axes keep their integer ticks only.
   return { ticks: n.ticks.filter((t) => t >= lo && t <= hi && (!integer || Number.isInteger(t))), lo, hi };
 }

@@ -33,13 +33,13 @@ export function lossKeys(runs: RunData[]): string[] {
 /** The evaluation metrics (`eval/...`) of any of the runs' epoch records, accuracies first. */
 export function evalKeys(runs: RunData[]): string[] {
   const keys = new Set(runs.flatMap((r) => keysOf(r.epochs, (k) => k.startsWith('eval/'))));
-  const acc = (k: string) => (/acc/.test(k) ? 0 : 1);
+  const acc = (k: string) => (isAccuracyKey(k) ? 0 : 1);
   return [...keys].sort((a, b) => acc(a) - acc(b) || a.localeCompare(b));
 }
 
 /** [steps done, value] of a key over the logged steps (records count steps from 0, so +1). */
-export function stepSeries(run: RunData, key: string): [number, number][] {
-  return downsample(run.steps.filter((r) => key in r).map((r) => [r.step! + 1, r[key]!]));
+export function stepSeries(run: RunData, key: string, maxPoints = MAX_POINTS): [number, number][] {
+  return downsample(run.steps.filter((r) => key in r).map((r) => [r.step! + 1, r[key]!]), maxPoints);
 }
 
 /**
@@ -57,24 +57,49 @@ export function epochMeanSeries(run: RunData, key: string): [number, number][] {
   return out;
 }
 
-/** Baseline fields that are the same measurement as an eval metric at epoch 0 (random init). */
-const BASELINE_AT_ZERO: Record<string, string> = { 'eval/knn_acc': 'init_knn_acc', 'eval/probe_acc': 'init_probe_acc' };
+/**
+ * The baselines of the record `type: 'baseline'` that an eval metric is compared with:
+ * `eval/<x>` is matched by `raw_<x>` (the same evaluation on the raw inputs) and `init_<x>`
+ * (the encoder at random initialisation, before any training). Any `<x>`, so that a new eval
+ * metric with its baselines (`eval/ft_acc`, `init_ft_acc`) gets them without a change here.
+ */
+export function baselinesOf(run: RunData, key: string): { kind: 'raw' | 'init'; field: string; value: number }[] {
+  if (!key.startsWith('eval/') || !run.baseline) return [];
+  const x = key.slice('eval/'.length);
+  return (['raw', 'init'] as const).flatMap((kind) => {
+    const field = `${kind}_${x}`;
+    const v = run.baseline![field];
+    return v !== undefined && Number.isFinite(v) ? [{ kind, field, value: v }] : [];
+  });
+}
 
 /**
- * [epochs completed, value] of an eval metric. The random-init baseline of k-NN and probe
- * accuracy is the same evaluation before any training, so it is the point at epoch 0.
+ * [epochs completed, value] of an eval metric. The random-init baseline (`init_<x>` for
+ * `eval/<x>`) is the same evaluation before any training, so it is the point at epoch 0.
  */
 export function evalSeries(run: RunData, key: string): [number, number][] {
   const out: [number, number][] = [];
-  const b = BASELINE_AT_ZERO[key];
-  if (b && run.baseline && Number.isFinite(run.baseline[b])) out.push([0, run.baseline[b]!]);
+  const init = baselinesOf(run, key).find((b) => b.kind === 'init');
+  if (init) out.push([0, init.value]);
   for (const r of run.epochs) if (key in r) out.push([r.epoch! + 1, r[key]!]);
   return out;
+}
+
+/** [epochs completed, value] of a key of the epoch records (no baseline point). */
+export function epochSeries(run: RunData, key: string): [number, number][] {
+  return run.epochs.filter((r) => key in r).map((r) => [r.epoch! + 1, r[key]!]);
+}
+
+/** Whether a metric is an accuracy (`knn_acc`, `eval/acc`, `top1_accuracy`): shown as a percentage. */
+export function isAccuracyKey(key: string): boolean {
+  return /(^|[/_])acc(uracy)?($|[/_])/.test(key);
 }
 
 export interface LayerMatrix {
   /** e.g. ['L0', 'L1']: one row per layer, in layer order. */
   rowLabels: string[];
+  /** Layers left out past the row limit (the first `maxRows` are kept). */
+  omittedRows: number;
   colLabels: string[];
   /** What the columns are: 'epoch' or 'step'. */
   xLabel: string;
@@ -85,12 +110,15 @@ export interface LayerMatrix {
 /** Most columns of a heatmap: more epochs than this are merged into equal groups. */
 export const MAX_COLUMNS = 40;
 
+/** Most rows (layers) of a heatmap; past it the first ones are shown and the page says so. */
+export const MAX_ROWS = 48;
+
 /**
  * The per-layer profile of a diagnostic over training: rows = keys `PREFIX` + `L<n>` (e.g.
  * `mto/het/L0`), columns = epochs (merged into at most MAX_COLUMNS groups), or step bins when
  * the diagnostics span a single epoch. Null when the run logged no such key.
  */
-export function layerMatrix(run: RunData, prefix: string, maxStepBins = 12): LayerMatrix | null {
+export function layerMatrix(run: RunData, prefix: string, maxStepBins = 12, maxRows = MAX_ROWS): LayerMatrix | null {
   const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(.*?)L(\\d+)$`);
   const layers = new Map<string, { group: string; n: number }>();
   for (const r of run.steps) for (const k of Object.keys(r)) {
@@ -98,7 +126,8 @@ export function layerMatrix(run: RunData, prefix: string, maxStepBins = 12): Lay
     if (m) layers.set(k, { group: m[1]!, n: Number(m[2]) });
   }
   if (!layers.size) return null;
-  const keys = [...layers.keys()].sort((a, b) => layers.get(a)!.group.localeCompare(layers.get(b)!.group) || layers.get(a)!.n - layers.get(b)!.n);
+  const allKeys = [...layers.keys()].sort((a, b) => layers.get(a)!.group.localeCompare(layers.get(b)!.group) || layers.get(a)!.n - layers.get(b)!.n);
+  const keys = allKeys.slice(0, maxRows);
   const recs = run.steps.filter((r) => keys.some((k) => k in r));
   const epochs = [...new Set(recs.map((r) => r.epoch!))].filter(Number.isFinite).sort((a, b) => a - b);
 
@@ -134,5 +163,5 @@ export function layerMatrix(run: RunData, prefix: string, maxStepBins = 12): Lay
     }),
   );
   const rowLabels = keys.map((k) => `${layers.get(k)!.group}L${layers.get(k)!.n}`);
-  return { rowLabels, colLabels: columns.map((c) => c.label), xLabel, values };
+  return { rowLabels, omittedRows: allKeys.length - keys.length, colLabels: columns.map((c) => c.label), xLabel, values };
 }

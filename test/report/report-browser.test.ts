@@ -145,3 +145,78 @@ test(
     }
   },
 );
+
+test(
+  'in Chromium: every logged series has a drawn chart, step and epoch axes read in whole numbers, baselines are visible lines, the table reads in percentages',
+  { skip: browserMissing && !REQUIRE_BROWSER ? `no Chromium at ${CHROMIUM}` : false, timeout: 90_000 },
+  async () => {
+    assert.ok(!browserMissing, `MTOJS_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}`);
+    if (!existsSync(join(mtoRun, 'report.html'))) assert.equal(mto(['report', 'mto-run'], ws).code, 0);
+    const profile = mkdtempSync(join(tmpdir(), 'mtojs-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 800 }, offline: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(join(mtoRun, 'report.html')).href, { waitUntil: 'load' });
+      // Every numeric series of the step and epoch records is in some chart whose line is drawn.
+      const recs = readFileSync(join(mtoRun, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const logged = new Set(recs.filter((r) => r.type !== 'baseline').flatMap((r) => Object.keys(r)).filter((k) => !['type', 'step', 'epoch', 'time'].includes(k)));
+      for (const k of ['lr', 'samples_per_sec', 'mto/entropy_masked/L0', 'mto/entropy_visible/L2']) assert.ok(logged.has(k), `the run logs ${k}`);
+      const charts = await page.$$eval('svg.line-chart', (els) =>
+        els.map((e) => ({
+          title: e.getAttribute('aria-label')!,
+          xTicks: e.getAttribute('data-x-ticks'),
+          ticks: [...e.querySelectorAll('text.tick-x')].map((t) => t.textContent!),
+          xLabel: [...e.querySelectorAll('text')].map((t) => t.textContent!).find((t) => t === 'step' || t === 'epochs trained'),
+          width: e.getBoundingClientRect().width,
+          lines: [...e.querySelectorAll('path.series')].map((p) => ({ name: p.getAttribute('data-series')!, w: p.getBoundingClientRect().width })),
+        })),
+      );
+      const covered = (k: string) => charts.some((c) => c.title === k || (c.title.endsWith('*') && k.startsWith(c.title.slice(0, -1)) && c.lines.some((l) => k.endsWith(`/${l.name}`))));
+      for (const k of logged) assert.ok(covered(k), `no chart for ${k}`);
+      for (const c of charts) {
+        if (!c.xLabel) continue; // the per-layer profile of a comparison counts layers, not steps
+        assert.equal(c.xTicks, 'integer', c.title);
+        assert.ok(c.ticks.length >= 2 && c.ticks.every((t) => /^\d+$/.test(t)), `${c.title}: x ticks ${JSON.stringify(c.ticks)}`);
+        assert.ok(c.lines.length && c.lines.every((l) => l.w > c.width * 0.5), `${c.title}: lines drawn across the plot`);
+      }
+      // Baselines: two labelled lines across the k-NN and probe charts, visible in the pixels.
+      for (const title of ['eval/knn_acc', 'eval/probe_acc']) {
+        const chart = page.locator(`svg.line-chart[aria-label="${title}"]`);
+        const geo = await chart.evaluate((svg) => {
+          const box = svg.getBoundingClientRect();
+          // The plot frame (the nested svg's own box is that of its content).
+          const plot = svg.querySelector('rect[fill="none"][stroke="#999"]')!.getBoundingClientRect();
+          return {
+            plot: { x: plot.x - box.x, w: plot.width },
+            refs: [...svg.querySelectorAll('line.reference')].map((l) => ({ label: l.getAttribute('data-label')!, y: l.getBoundingClientRect().y - box.y, x: l.getBoundingClientRect().x - box.x, w: l.getBoundingClientRect().width })),
+            labels: [...svg.querySelectorAll('text.reference-label')].map((t) => t.textContent!),
+          };
+        });
+        assert.deepEqual(geo.refs.map((r) => r.label.replace(/ [\d.]+%$/, '')), ['raw inputs', 'random init'], title);
+        assert.deepEqual(geo.labels, geo.refs.map((r) => r.label));
+        const shot = PNG.sync.read(await chart.screenshot());
+        for (const r of geo.refs) {
+          assert.ok(Math.abs(r.x - geo.plot.x) < 2 && Math.abs(r.w - geo.plot.w) < 2, `${title} ${r.label}: spans the plot`);
+          // Grey dashes along the line's row: at least a third of the plot width is ink.
+          const row = Math.round(r.y);
+          let ink = 0;
+          for (let x = Math.ceil(r.x); x < r.x + r.w; x++) {
+            const dy = [row - 1, row, row + 1].some((y) => {
+              const i = (y * shot.width + x) * 4;
+              return shot.data[i]! < 200 && Math.abs(shot.data[i]! - shot.data[i + 2]!) < 30;
+            });
+            if (dy) ink++;
+          }
+          assert.ok(ink > r.w / 3, `${title} ${r.label}: ${ink} of ${Math.round(r.w)} px drawn`);
+        }
+      }
+      // The runs table: accuracy and baseline columns as percentages, loss to 4 digits.
+      const cells = await page.$$eval('table.runs tbody td.num', (tds) => tds.map((t) => t.textContent!));
+      assert.equal(cells[3]!.replace('.', '').replace(/^0+/, '').length, 4, `loss ${cells[3]} to 4 significant digits`);
+      for (const c of cells.slice(4)) assert.match(c, /^\d+\.\d%( \/ \d+\.\d%)?$/);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  },
+);

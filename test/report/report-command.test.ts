@@ -22,8 +22,9 @@ test('mto report RUN_DIR writes RUN_DIR/report.html: self-contained, config esca
     assert.ok(html.includes('&lt;/pre&gt;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;'));
     assert.ok(!/\b(src|href)="(?!data:)/.test(html), 'every src/href is a data URI');
     assert.match(html, /<h1>Run report: alpha \(run-a\)<\/h1>/);
-    // Loss (2 keys) and eval (2 metrics) line charts, Het and vis2mask heatmaps.
-    assert.equal((html.match(/class="mto-chart line-chart"/g) ?? []).length, 4);
+    // Line charts: loss (2 keys), eval (2 metrics), the mto/het/L* and mto/vis2mask/L* families,
+    // lr; and the Het and vis2mask heatmaps.
+    assert.equal((html.match(/class="mto-chart line-chart"/g) ?? []).length, 7);
     assert.equal((html.match(/class="mto-chart heatmap"/g) ?? []).length, 2);
     assert.ok(html.includes(`src="data:image/png;base64,${pngBytes().toString('base64')}"`));
     assert.ok(html.includes('<pre class="config">'));
