@@ -42,6 +42,7 @@ export * from './run/metrics-writer.js';
 export * from './eval/probes.js';
 export * from './train/trainer.js';
 export * from './di/create-trainer.js';
+export * from './node/trainer-from-config.js';
 export * from './run/progress.js';
 export * from './cli/commands.js';
 export * from './cli/imports.js';
