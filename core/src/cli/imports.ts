@@ -139,31 +139,39 @@ export function absoluteImports(specs: string[], baseDir: string): string[] {
 }
 
 /**
+ * Imports one package or file as `import()` would, after resolving it (files from `baseDir`,
+ * packages from there and the working directory). `where` prefixes error messages, e.g.
+ * 'run.yaml: imports.0'.
+ */
+export async function importSpec(spec: string, baseDir: string, where: string): Promise<void> {
+  const isFile = isFileImport(spec);
+  const dirs = isFile ? [baseDir] : [baseDir, process.cwd()];
+  const path = resolveImport(spec, dirs);
+  if (!path) {
+    const pkg = isFile ? null : splitPackageSpec(spec);
+    const installed = pkg !== null && dirs.some((d) => findPackageDir(pkg.name, d) !== null);
+    throw new UserError(
+      `${where}: ` +
+        (isFile
+          ? `cannot find the file '${spec}' (resolved from ${baseDir})`
+          : installed
+            ? `the package '${spec}' is installed but exports no entry for import() (check its package.json 'exports')`
+            : `cannot find the package '${spec}' (is it installed?)`),
+      2,
+    );
+  }
+  try {
+    await importFile(path);
+  } catch (e) {
+    throw new UserError(`${where}: '${spec}' failed to load: ${String((e as Error).message).split('\n')[0]}`, 2);
+  }
+}
+
+/**
  * Imports the packages or files a config lists under `imports:`. Files (starting with '.' or
  * '/') resolve from the config's directory, package names from there and the working
  * directory, both as `import()` resolves them (ESM-only packages included).
  */
 export async function importConfigured(specs: string[], baseDir: string, source: string): Promise<void> {
-  for (const [i, spec] of specs.entries()) {
-    const isFile = isFileImport(spec);
-    const path = resolveImport(spec, isFile ? [baseDir] : [baseDir, process.cwd()]);
-    if (!path) {
-      const installed = !isFile && splitPackageSpec(spec) && [baseDir, process.cwd()].some((d) => findPackageDir(splitPackageSpec(spec)!.name, d));
-      throw new UserError(
-        `${source}: imports.${i}: ` +
-          (isFile
-            ? `cannot find the file '${spec}' (resolved from ${baseDir})`
-            : installed
-              ? `the package '${spec}' is installed but exports no entry for import() (check its package.json 'exports')`
-              : `cannot find the package '${spec}' (is it installed?)`),
-        2,
-      );
-    }
-    try {
-      await importFile(path);
-    } catch (e) {
-      throw new UserError(`${source}: imports.${i}: '${spec}' failed to load: ${String((e as Error).message).split('\n')[0]}`, 2);
-    }
-  }
+  for (const [i, spec] of specs.entries()) await importSpec(spec, baseDir, `${source}: imports.${i}`);
 }
-
