@@ -84,6 +84,19 @@ test('Trainer.fromConfig takes an object: relative imports resolve from baseDir,
   }
 });
 
+test('dispose() after fit() frees every tensor the run made, the model\'s constant tables included (MAE)', async () => {
+  const before = tf.memory().numTensors;
+  const trainer = await Trainer.fromConfig({
+    ...tinyConfig({ backend: 'cpu' }),
+    imports: [FIXTURE],
+    masking: { name: 'random', ratio: 0.5 },
+    model: { name: 'mae', width: 8, depth: 1, heads: 1, decoderWidth: 8, decoderDepth: 1, decoderHeads: 1 },
+  });
+  await trainer.fit();
+  trainer.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('Trainer.fromConfig rejects bad input before building anything, with one-line errors', async () => {
   await assert.rejects(Trainer.fromConfig({ ...tinyConfig(), imports: [FIXTURE], model: { name: 'no-such-model' } }), (e: unknown) => e instanceof ConfigError && /model/.test((e as Error).message) && !(e as Error).message.includes('\n'));
   await assert.rejects(Trainer.fromConfig({ ...tinyConfig(), imports: ['./missing.js'] }, { baseDir: __dirname }), (e: unknown) => e instanceof UserError && /imports\.0: cannot find the file '\.\/missing\.js'/.test((e as Error).message));

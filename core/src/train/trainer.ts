@@ -554,7 +554,9 @@ export class Trainer {
   dispose(): void {
     for (const p of this.plugins) p.dispose?.();
     if (this.layoutValue) {
-      for (const p of this.model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
+      const variables = this.model.variables();
+      this.model.dispose?.();
+      for (const p of variables) if (!p.variable.isDisposed) p.variable.dispose();
     }
     this.optimizer.dispose();
   }
