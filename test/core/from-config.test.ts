@@ -68,17 +68,24 @@ test('Trainer.fromConfig imports the built-in part packages and the config impor
 
 test('Trainer.fromConfig takes an object: relative imports resolve from baseDir, the opts backend wins, outDir defaults to writing nothing', async () => {
   const trainer = await Trainer.fromConfig(
-    { ...tinyConfig({ backend: 'wasm' }), imports: ['./fixtures/tiny-task.js'] },
-    { baseDir: __dirname, backend: 'cpu' },
+    {
+      ...tinyConfig({ backend: 'wasm', eval: { enabled: true, baselines: false, probeSteps: 5 } }),
+      imports: ['./fixtures/tiny-task.js'],
+    },
+    // evalEvery 0: evaluated after the last epoch only.
+    { baseDir: __dirname, backend: 'cpu', set: ['trainer.evalEvery=0'] },
   );
   try {
     assert.equal(tf.getBackend(), 'cpu');
     assert.equal(trainer.paths.root, null);
     assert.deepEqual(trainer.config.imports, [FIXTURE], 'imports are stored absolute, so the run config reads from anywhere');
-    const before = await trainer.fit();
-    assert.equal(before.steps, 8);
-    // Metrics missing on some epochs are NaN, keeping every column aligned with `epochs`.
-    assert.equal(before.history.loss.length, 2);
+    const fit = await trainer.fit();
+    assert.equal(fit.steps, 8);
+    // A metric missing at an epoch is NaN there, keeping every column aligned with `epochs`.
+    assert.equal(fit.history.loss.length, 2);
+    assert.equal(fit.history['eval/knn_acc'].length, 2);
+    assert.ok(Number.isNaN(fit.history['eval/knn_acc'][0]!));
+    assert.ok(fit.history['eval/knn_acc'][1]! >= 0 && fit.history['eval/knn_acc'][1]! <= 1);
   } finally {
     trainer.dispose();
   }

@@ -71,14 +71,14 @@ async function runTrain(argv: string[]): Promise<number> {
   // Config, parts and backend are checked, and the run directory chosen, before anything is
   // created on disk: exactly what Trainer.fromConfig does for a program.
   const set = [...(args.set ?? []), ...(args['debug-hooks'] ? ['trainer.debugHooks=true'] : [])];
-  let outDir = '';
   const trainer = await Trainer.fromConfig(args.config, {
     set,
     backend: args.backend as BackendRequest | undefined,
     logger,
-    outDir: (config) => (outDir = chooseRunDir(config.name, args.out, !!args.resume)),
+    outDir: (config) => chooseRunDir(config.name, args.out, !!args.resume),
   });
   const config = trainer.config;
+  const outDir = trainer.paths.root!;
   // Data, layout and model are checked before anything is written: a failing run leaves no directory.
   try {
     await trainer.setup();
