@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { createTrainer } from '../di/create-trainer.js';
+import { Trainer } from '../train/trainer.js';
+import type { BackendRequest } from '../backend/resolve-backend.js';
 import { ConsoleLogger } from '../run/logger.js';
 import { checkpointName, findCheckpoint, listCheckpoints } from '../checkpoint/checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { exportEncoder } from '../encoder/export.js';
 import { encoderDirectory, ENCODER_JSON, ENCODER_WEIGHTS } from '../node/encoder-files.js';
-import { loadRunConfig, useRunBackend } from './run-config.js';
 import type { CliCommand } from './commands.js';
 
 export const EXPORT_USAGE = `usage: mto export RUN_DIR --out DIR [options]
@@ -84,9 +84,8 @@ async function runExport(argv: string[]): Promise<number> {
     throw new UserError(`--out: ${args.out} already exists and is not empty; choose another folder or pass --force to replace it`, 2);
   }
 
-  const { config, baseDir } = await loadRunConfig(configPath, [], logger);
-  await useRunBackend(config, args.backend, logger);
-  const trainer = createTrainer(config, { outDir: null, logger, baseDir });
+  const trainer = await Trainer.fromConfig(configPath, { backend: args.backend as BackendRequest | undefined, logger, outDir: null });
+  const config = trainer.config;
   try {
     // Setup reads the data (the vocabulary, the normalisation statistics and the shapes come
     // from it); the checkpoint then restores the weights and the parts' saved state.

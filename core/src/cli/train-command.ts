@@ -2,15 +2,14 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createTrainer } from '../di/create-trainer.js';
+import type { BackendRequest } from '../backend/resolve-backend.js';
 import { ConsoleLogger } from '../run/logger.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import { loadRunConfig, useRunBackend } from './run-config.js';
 import type { CliCommand } from './commands.js';
-import type { Trainer } from '../train/trainer.js';
+import { Trainer } from '../train/trainer.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
 
@@ -69,30 +68,17 @@ async function runTrain(argv: string[]): Promise<number> {
   if (!args.config) throw new UserError(`mto train: --config FILE is required\n\n${TRAIN_USAGE}`, 2);
   const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
 
-  // 1. Config and parts are validated before anything is created on disk.
-  const loaded = await loadRunConfig(args.config, args.set ?? [], logger);
-  const config = loaded.config;
-  if (args['debug-hooks']) config.trainer.debugHooks = true;
-
-  // 2. Backend.
-  await useRunBackend(config, args.backend, logger);
-
-  // 3. Run directory.
-  let outDir: string;
-  if (args.resume) {
-    const found = args.out ? resolve(args.out) : latestRunDir(resolve('runs'), config.name);
-    if (!found || !existsSync(join(found, 'checkpoints'))) {
-      throw new UserError(`--resume: ${args.out ? `${args.out} has no checkpoints/ directory` : `no earlier run of '${config.name}' with a checkpoint under runs/`}`);
-    }
-    outDir = found;
-  } else {
-    outDir = args.out ? resolve(args.out) : newRunDir(resolve('runs'), config.name);
-    if (args.out && existsSync(join(outDir, 'checkpoints')) && existsSync(join(outDir, 'checkpoints', 'latest'))) {
-      throw new UserError(`--out: ${args.out} already holds a run with checkpoints; pass --resume to continue it, or choose another directory`);
-    }
-  }
-
-  const trainer = createTrainer(config, { outDir, logger, baseDir: loaded.baseDir });
+  // Config, parts and backend are checked, and the run directory chosen, before anything is
+  // created on disk: exactly what Trainer.fromConfig does for a program.
+  const set = [...(args.set ?? []), ...(args['debug-hooks'] ? ['trainer.debugHooks=true'] : [])];
+  const trainer = await Trainer.fromConfig(args.config, {
+    set,
+    backend: args.backend as BackendRequest | undefined,
+    logger,
+    outDir: (config) => chooseRunDir(config.name, args.out, !!args.resume),
+  });
+  const config = trainer.config;
+  const outDir = trainer.paths.root!;
   // Data, layout and model are checked before anything is written: a failing run leaves no directory.
   try {
     await trainer.setup();
@@ -164,6 +150,22 @@ async function runTrain(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     trainer.dispose();
   }
+}
+
+/** The run directory of `mto train`: --out, a new runs/NAME-TIMESTAMP, or (--resume) the newest run of NAME. */
+function chooseRunDir(name: string, out: string | undefined, resume: boolean): string {
+  if (resume) {
+    const found = out ? resolve(out) : latestRunDir(resolve('runs'), name);
+    if (!found || !existsSync(join(found, 'checkpoints'))) {
+      throw new UserError(`--resume: ${out ? `${out} has no checkpoints/ directory` : `no earlier run of '${name}' with a checkpoint under runs/`}`);
+    }
+    return found;
+  }
+  const dir = out ? resolve(out) : newRunDir(resolve('runs'), name);
+  if (out && existsSync(join(dir, 'checkpoints')) && existsSync(join(dir, 'checkpoints', 'latest'))) {
+    throw new UserError(`--out: ${out} already holds a run with checkpoints; pass --resume to continue it, or choose another directory`);
+  }
+  return dir;
 }
 
 function countParams(t: Trainer): string {

@@ -25,4 +25,9 @@ export interface MaskedModel extends Configurable, Trainable {
   encode(batch: PreparedBatch, ctx?: ForwardContext): tf.Tensor2D;
   /** The shared mask token variable, [W] or [1, W]. */
   maskToken(): tf.Variable;
+  /**
+   * Optional: frees every tensor the model holds, constants (fixed positional tables) as well as
+   * variables. `Trainer.dispose()` calls it, then disposes any variable still alive.
+   */
+  dispose?(): void;
 }

@@ -27,9 +27,39 @@ import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, dispose
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import type { EvalContext } from '../eval/eval-context.js';
 import { artifactImageSaver } from '../node/artifact-writer.js';
+import type { ConfigSource, FromConfigOptions } from '../node/trainer-from-config.js';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
+
+/** One epoch that `fit()` completed: its index, the step after it, and its metrics. */
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  /** Epoch means of `loss` and each `loss/TERM`, plus the `eval/...` metrics when it was evaluated. */
+  metrics: Record<string, number>;
+}
+
+/**
+ * What `fit()` returns, in the manner of Keras' History: the epochs this call completed and,
+ * per metric, its value at each of them (`history.loss[i]` is `epochs[i].metrics.loss`; NaN
+ * where that epoch lacks the metric, e.g. `eval/knn_acc` on epochs without an evaluation).
+ */
+export interface FitHistory {
+  epochs: EpochRecord[];
+  history: Record<string, number[]>;
+  /** The step count when fit() returned. */
+  steps: number;
+  /** True when the run ended early (requestStop, an interrupt, a plugin's early stop). */
+  stopped: boolean;
+}
+
+/** The Keras-style columns of a list of epoch records (see FitHistory). */
+export function historyOf(epochs: EpochRecord[]): Record<string, number[]> {
+  const names: string[] = [];
+  for (const e of epochs) for (const k of Object.keys(e.metrics)) if (!names.includes(k)) names.push(k);
+  return Object.fromEntries(names.map((k) => [k, epochs.map((e) => e.metrics[k] ?? Number.NaN)]));
+}
 
 /** Where training stands; saved in checkpoints. */
 interface Progress {
@@ -64,6 +94,19 @@ export class Trainer {
   /** The step whose hook calls are traced when `debugHooks` is true (the first of this fit). */
   private firstTracedStep = 0;
   private readonly host: PluginHost;
+
+  /**
+   * Builds a run the way `mto train` does, from a YAML/JSON file or a config object: imports
+   * the installed part packages and the config's `imports:`, validates every part, starts the
+   * config's `backend`, and returns the trainer (not yet set up; `fit()` sets it up).
+   * Options: `set` (overrides), `outDir` (default: write nothing), `logger`, `backend`,
+   * `container` (a parent DI container whose registrations replace the config's parts), `baseDir`.
+   */
+  static async fromConfig(source: ConfigSource, opts: FromConfigOptions = {}): Promise<Trainer> {
+    // Loaded on call: reading files and importing packages is Node's business, not the loop's.
+    const { trainerFromConfig } = await import('../node/trainer-from-config.js');
+    return trainerFromConfig(source, opts);
+  }
 
   constructor(
     @inject(TOKENS.Config) readonly config: RunConfig,
@@ -197,8 +240,11 @@ export class Trainer {
     return this.rng.stream(`data/epoch-${epoch}`).permutation(this.data.size('train'));
   }
 
-  /** Runs the configured epochs (from a restored position, if any). */
-  async fit(): Promise<void> {
+  /**
+   * Runs the configured epochs (from a restored position, if any) and returns the epochs it
+   * completed with their metrics (see FitHistory); the same records go to metrics.jsonl.
+   */
+  async fit(): Promise<FitHistory> {
     await this.setup();
     const tc = this.config.trainer;
     const spe = this.stepsPerEpoch();
@@ -209,6 +255,7 @@ export class Trainer {
     const n = this.data.size('train');
     let windowStart = performance.now();
     let windowSamples = 0;
+    const epochs: EpochRecord[] = [];
     try {
       while (this.progress.epoch < tc.epochs && !this.maxStepsReached()) {
         const epoch = this.progress.epoch;
@@ -244,6 +291,7 @@ export class Trainer {
           Object.assign(metrics, await this.evaluate(epoch));
         }
         this.metrics.write({ type: 'epoch', epoch, step: this.progress.step, ...metrics, time: Date.now() });
+        epochs.push({ epoch, step: this.progress.step, metrics: { ...metrics } });
         this.progress = { step: this.progress.step, epoch: epoch + 1, batchInEpoch: 0, epochSums: {}, epochCount: 0 };
         if ((tc.checkpointEvery > 0 && (epoch + 1) % tc.checkpointEvery === 0) || last) await this.checkpoint();
         this.events.safeEmit('epochEnd', { epoch, step: this.progress.step, metrics });
@@ -255,6 +303,7 @@ export class Trainer {
       throw error;
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
+    return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
   }
 
   private maxStepsReached(): boolean {
@@ -508,7 +557,9 @@ export class Trainer {
   dispose(): void {
     for (const p of this.plugins) p.dispose?.();
     if (this.layoutValue) {
-      for (const p of this.model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
+      const variables = this.model.variables();
+      this.model.dispose?.();
+      for (const p of variables) if (!p.variable.isDisposed) p.variable.dispose();
     }
     this.optimizer.dispose();
   }

@@ -147,7 +147,7 @@ test('the stem: named variables, glorot-uniform kernels, zero biases, shapes, an
   const { value, grads } = tf.variableGrads(() => {
     const embedded = stem.embed(prepared.tokens);
     assert.deepEqual(embedded.shape, [2, 49, 32]);
-    const features = tf.tanh(tf.matMul(tf.reshape(embedded, [98, 32]), tf.ones([32, 24]))).reshape([2, 49, 24]) as tf.Tensor3D;
+    const features = tf.reshape(tf.tanh(tf.matMul(tf.reshape(embedded, [98, 32]), tf.ones([32, 24]))), [2, 49, 24]) as tf.Tensor3D;
     const pred = stem.head(features);
     assert.deepEqual(pred.shape, [2, 49, 16]);
     return adapter.loss(pred, prepared, maskBatch);
@@ -180,7 +180,7 @@ test('augmentImages translates by at most maxShift with zero fill', () => {
   const edge = tf.tensor4d(Float32Array.from({ length: 9 }, (_, i) => (i === 0 ? 1 : 0)), [1, 3, 3, 1]);
   for (let s = 0; s < 20; s++) {
     const moved = augmentImages(edge, { maxShift: 1, flip: false }, new Rng(s));
-    const total = moved.sum();
+    const total = tf.sum(moved);
     assert.ok((total.arraySync() as number) <= 1);
     tf.dispose([moved, total]);
   }

@@ -33,7 +33,7 @@ test('hard recalibration: visible->masked probabilities are exactly 0, masked ro
 test('hard recalibration keeps a row finite even when every other key is masked', () => {
   // Query 0 is the only visible token: its row keeps itself.
   const p = tf.softmax(recalibrate(tf.zeros([1, 1, 3, 3]) as tf.Tensor4D, tf.tensor2d([[0, 1, 1]]), 'inf'));
-  assertClose(p.slice([0, 0, 0, 0], [1, 1, 1, 3]), [1, 0, 0], 0);
+  assertClose(tf.slice(p, [0, 0, 0, 0], [1, 1, 1, 3]), [1, 0, 0], 0);
 });
 
 test('soft recalibration scales visible->masked weights by exp(-beta), by hand', () => {

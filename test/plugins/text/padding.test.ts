@@ -28,10 +28,10 @@ test('text adapter: padding is marked, protected with the specials, and never at
   // Every real position is predicted, so the predictions (scored at the targets only) cover them all.
   const mask = toMaskBatch({ batchSize: 1, numTokens: 8, mask: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]), target: Uint8Array.from([1, 1, 1, 1, 1, 0, 0, 0]), maskedPerRow: Int32Array.from([1]) });
   const ctx = noHooks(mask.mask, prepared.padding!);
-  const before = tf.tidy(() => model.forward(prepared, mask, ctx).pred.slice([0, 0, 0], [1, 5, VOCAB.length]));
+  const before = tf.tidy(() => tf.slice(model.forward(prepared, mask, ctx).pred, [0, 0, 0], [1, 5, VOCAB.length]));
   // Different ids under the padding flags must not change any real position's prediction.
   const swapped = { ...prepared, tokens: tf.tensor2d([[2, 5, 6, 8, 3, 9, 10, 7]], [1, 8], 'int32') };
-  const after = tf.tidy(() => model.forward(swapped, mask, ctx).pred.slice([0, 0, 0], [1, 5, VOCAB.length]));
+  const after = tf.tidy(() => tf.slice(model.forward(swapped, mask, ctx).pred, [0, 0, 0], [1, 5, VOCAB.length]));
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]);
   assert.ok(diff < 1e-5, `real positions changed by ${diff}`);
   const pooledA = model.encode(prepared);

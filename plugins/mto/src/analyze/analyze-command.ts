@@ -5,9 +5,8 @@ import {
   UserError,
   createTrainer,
   findCheckpoint,
-  resolveBackend,
+  startBackend,
   writeFileAtomic,
-  type BackendRequest,
   type CliCommand,
 } from '@mtojs/core';
 import { ANALYZE_DEFAULTS, analyzeTrainer } from './analyze-trainer.js';
@@ -71,11 +70,7 @@ async function runAnalyze(argv: string[]): Promise<number> {
 
   const dir = findCheckpoint(resolve(args.checkpoint));
   const { config, baseDir } = await checkpointRunConfig(dir, args.config);
-  const backend = args.backend ?? config.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    throw new UserError(`--backend: unknown backend '${backend}'; expected one of auto, tensorflow, wasm, cpu`, 2);
-  }
-  await resolveBackend(backend as BackendRequest, { logger });
+  await startBackend(args.backend ?? config.backend, logger);
 
   // The run as it was built for training, writing nothing; only the weights are restored.
   const trainer = createTrainer(config, { outDir: null, logger, baseDir });

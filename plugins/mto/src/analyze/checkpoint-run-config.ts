@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  UserError,
-  importConfigured,
-  loadConfig,
-  parseRunConfig,
-  validateParts,
-  type CheckpointJson,
-  type RunConfig,
-} from '@mtojs/core';
+import { UserError, prepareRunConfig, type CheckpointJson, type RunConfig } from '@mtojs/core';
 
 /** A validated run config and the directory its relative paths resolve from. */
 export interface ResolvedRunConfig {
@@ -21,15 +13,14 @@ export interface ResolvedRunConfig {
 /**
  * The config of the run a checkpoint belongs to: `configFile` when given, else the resolved
  * config stored in the checkpoint (`trainingState.config`). Its `imports:` are loaded (relative
- * ones from the config file's folder, or the working directory for a stored config) and every
- * part is validated.
+ * ones from the config file's folder; a stored config holds them absolute, as `mto train`
+ * writes them, so any working directory works) and every part is validated.
  * @param checkpointDir a checkpoint directory (holding model.json)
  */
 export async function checkpointRunConfig(checkpointDir: string, configFile?: string): Promise<ResolvedRunConfig> {
   if (configFile) {
-    const loaded = loadConfig(configFile);
-    await importConfigured(loaded.config.imports, loaded.baseDir, configFile);
-    return { config: validateParts(loaded.config, configFile), baseDir: loaded.baseDir, source: configFile };
+    const prepared = await prepareRunConfig(configFile);
+    return { config: prepared.config, baseDir: prepared.baseDir, source: configFile };
   }
   const file = join(checkpointDir, 'model.json');
   let stored: unknown;
@@ -40,7 +31,6 @@ export async function checkpointRunConfig(checkpointDir: string, configFile?: st
   }
   if (!stored || typeof stored !== 'object') throw new UserError(`${file}: holds no run config (trainingState.config); pass --config FILE`);
   const source = `${file} (trainingState.config)`;
-  const config = parseRunConfig(stored, source);
-  await importConfigured(config.imports, process.cwd(), source);
-  return { config: validateParts(config, source), baseDir: process.cwd(), source };
+  const prepared = await prepareRunConfig(stored as Record<string, unknown>, { baseDir: process.cwd(), source });
+  return { config: prepared.config, baseDir: prepared.baseDir, source };
 }

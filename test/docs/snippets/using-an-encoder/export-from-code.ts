@@ -1,11 +1,9 @@
-import { createTrainer, encoderDirectory, exportEncoder, loadRunConfig, resolveBackend } from '@mtojs/core';
+import { Trainer, encoderDirectory, exportEncoder } from '@mtojs/core';
 
 /** What `mto export runs/mnist --out mnist-encoder-2` does, in code. */
 async function main(): Promise<void> {
-  // Reads the run's config and imports the packages its parts come from.
-  const { config, baseDir } = await loadRunConfig('runs/mnist/config.json', []);
-  await resolveBackend(config.backend);
-  const trainer = createTrainer(config, { outDir: null, baseDir });
+  // Reads the run's config, imports the packages its parts come from, starts its backend.
+  const trainer = await Trainer.fromConfig('runs/mnist/config.json', { outDir: null });
   await trainer.restore('runs/mnist'); // sets up (loads the data) and restores the latest checkpoint
   const saved = await exportEncoder(trainer.model, trainer.adapter, trainer.data.info, encoderDirectory('mnist-encoder-2'));
   console.log(`${saved.modelArtifactsInfo.weightDataBytes} bytes of weights`);

@@ -1,0 +1,117 @@
+import { resolve } from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import { loadConfig, parseRunConfig, validateParts } from '../config/load.js';
+import { applyOverride } from '../config/overrides.js';
+import type { RunConfig, RunConfigInput } from '../config/schema.js';
+import { resolveBackend, type BackendRequest, type BackendResolution } from '../backend/resolve-backend.js';
+import { createTrainer } from '../di/create-trainer.js';
+import { absoluteImports, importBuiltins, importConfigured } from '../cli/imports.js';
+import { ConsoleLogger, type Logger } from '../run/logger.js';
+import type { Registry } from '../registry/registry.js';
+import { UserError } from '../util/errors.js';
+import type { Trainer } from '../train/trainer.js';
+
+/** A run config as a YAML/JSON file path, or as an object in the config file's shape. */
+export type ConfigSource = string | RunConfigInput | Record<string, unknown>;
+
+export interface PrepareRunConfigOptions {
+  /** `--set KEY=VALUE` overrides, applied before validation (e.g. `['trainer.epochs=3']`). */
+  set?: string[];
+  /**
+   * Where relative `imports:` and data paths resolve from. Default: the config file's folder
+   * for a path, the working directory for an object.
+   */
+  baseDir?: string;
+  logger?: Logger;
+  registry?: Registry;
+  /** Names an object config in error messages (default 'config'; a file is named by its path). */
+  source?: string;
+}
+
+/** A validated run config, every part it names registered. */
+export interface PreparedRunConfig {
+  /** Validated, with every part's options defaulted, and `imports` made absolute (see `absoluteImports`). */
+  config: RunConfig;
+  /** Where relative paths in part options resolve from. */
+  baseDir: string;
+  /** The config file, or null for an object. */
+  file: string | null;
+  /** Names the config in messages: the file as given, or 'config'. */
+  source: string;
+}
+
+/**
+ * What `mto train` does before building a run: reads the config (file or object), applies
+ * overrides, imports the installed first-party part packages and the config's `imports:`
+ * (files relative to `baseDir`, packages as `import()` resolves them), and validates every
+ * part's name and options. Throws ConfigError / UserError (one line, exit code 2) on bad input;
+ * nothing is written.
+ */
+export async function prepareRunConfig(source: ConfigSource, opts: PrepareRunConfigOptions = {}): Promise<PreparedRunConfig> {
+  let raw: RunConfig;
+  let baseDir: string;
+  let file: string | null = null;
+  let label: string;
+  if (typeof source === 'string') {
+    const loaded = loadConfig(source, opts.set ?? []);
+    raw = loaded.config;
+    baseDir = opts.baseDir ? resolve(opts.baseDir) : loaded.baseDir;
+    file = loaded.file;
+    label = source;
+  } else {
+    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+      throw new UserError(`config: expected a file path or an object of fields (name, data, adapter, masking, model, ...), got ${Array.isArray(source) ? 'an array' : typeof source}`, 2);
+    }
+    const copy = structuredClone(source) as Record<string, unknown>;
+    for (const o of opts.set ?? []) applyOverride(copy, o);
+    label = opts.source ?? 'config';
+    raw = parseRunConfig(copy, label);
+    baseDir = resolve(opts.baseDir ?? process.cwd());
+  }
+  await importBuiltins(opts.logger);
+  await importConfigured(raw.imports, baseDir, label);
+  const config = validateParts(raw, label, opts.registry);
+  config.imports = absoluteImports(config.imports, baseDir);
+  return { config, baseDir, file, source: label };
+}
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+/** Checks a backend name (the config's or a `--backend` flag's) and starts that backend. */
+export async function startBackend(request: string, logger?: Logger): Promise<BackendResolution> {
+  if (!BACKENDS.includes(request)) {
+    throw new UserError(`--backend: unknown backend '${request}'; expected one of ${BACKENDS.join(', ')}`, 2);
+  }
+  return resolveBackend(request as BackendRequest, { logger });
+}
+
+export interface FromConfigOptions extends PrepareRunConfigOptions {
+  /**
+   * Where the run writes (config-independent path, or a function of the validated config,
+   * called after validation and before the trainer is built). null or absent: nothing is written.
+   */
+  outDir?: string | null | ((config: RunConfig) => string | null);
+  /** Overrides the config's `backend`. */
+  backend?: BackendRequest;
+  /** Parent DI container: a part registered in it under a TOKENS entry replaces the config's. */
+  container?: DependencyContainer;
+}
+
+/**
+ * The programmatic `mto train`: prepares the config (`prepareRunConfig`), starts the config's
+ * backend (or `opts.backend`), and builds the trainer through a child DI container. Call
+ * `await trainer.fit()` (it sets up first) and `trainer.dispose()` when done.
+ */
+export async function trainerFromConfig(source: ConfigSource, opts: FromConfigOptions = {}): Promise<Trainer> {
+  const logger = opts.logger ?? new ConsoleLogger();
+  const prepared = await prepareRunConfig(source, { ...opts, logger });
+  await startBackend(opts.backend ?? prepared.config.backend, logger);
+  const outDir = typeof opts.outDir === 'function' ? opts.outDir(prepared.config) : (opts.outDir ?? null);
+  return createTrainer(prepared.config, {
+    container: opts.container,
+    outDir: outDir === null ? null : resolve(outDir),
+    logger,
+    registry: opts.registry,
+    baseDir: prepared.baseDir,
+  });
+}
