@@ -114,13 +114,49 @@ main().catch((e) => {
 `;
 
 /**
- * EXTENSION POINT: export, load and encode. Once `mto export` and `loadEncoder` land, this runs
- * in the same project after PRETRAIN: export `runs/packaged` to a folder, load it with
- * `loadEncoder`, encode a digit, and assert the features' shape and finiteness.
+ * Uses what PRETRAIN made, as the docs show: exports the run with the installed `mto export`,
+ * then a program that loads the folder with `loadEncoder` and embeds two test digits as raw
+ * pixel arrays, and the same digits through the run's own model, rebuilt from its checkpoint.
  */
-function exportLoadAndEncode(_project: string): void {}
+const ENCODE = `import * as tf from '@tensorflow/tfjs-core';
+import { Trainer, loadEncoder } from '@mtojs/core';
 
-test('npm pack tarballs install into a fresh project with one copy of each shared package, and a TypeScript program pre-trains through Trainer.fromConfig', { timeout: 180_000 }, () => {
+async function main(): Promise<void> {
+  const encoder = await loadEncoder('mnist-encoder');
+  const trainer = await Trainer.fromConfig('runs/packaged/config.json', { outDir: null });
+  await trainer.restore('runs/packaged');
+  const batch = trainer.data.batch('test', [0, 1]);
+  const pixels = await batch.inputs.data();
+  const digits = [pixels.slice(0, 784), pixels.slice(784, 1568)];
+  const fromRun = tf.tidy(() => trainer.model.encode(trainer.adapter.prepare(batch)));
+  const expected = (await fromRun.array()) as number[][];
+  const got = await encoder.encode(digits.map((d) => Float32Array.from(d)));
+  fromRun.dispose();
+  batch.inputs.dispose();
+  trainer.dispose();
+  encoder.dispose();
+  const diff = Math.max(...got.flatMap((f, i) => Array.from(f, (v, j) => Math.abs(v - expected[i]![j]!))));
+  console.log(JSON.stringify({ info: encoder.info, widths: got.map((f) => f.length), diff, tensors: tf.memory().numTensors }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
+`;
+
+function exportLoadAndEncode(project: string): void {
+  const exported = run(process.execPath, [join(project, 'node_modules', '@mtojs', 'core', 'bin', 'mto.js'), 'export', 'runs/packaged', '--out', 'mnist-encoder', '--quiet'], project);
+  assert.match(exported, /mnist-encoder/);
+  assert.deepEqual(readdirSync(join(project, 'mnist-encoder')).sort(), ['model.json', 'weights.bin']);
+  const { result: r } = compileAndRun(project, 'encode', ENCODE);
+  assert.deepEqual(r.widths, [16, 16]);
+  assert.equal((r.info as { model: string }).model, 'mae');
+  assert.ok((r.diff as number) < 1e-5, `loaded encoder vs the run's model: ${r.diff}`);
+  assert.equal(r.tensors, 0, 'the encoder and the trainer free every tensor');
+}
+
+test('npm pack tarballs install into a fresh project with one copy of each shared package; a TypeScript program pre-trains through Trainer.fromConfig, exports with mto export, loads with loadEncoder and encodes', { timeout: 180_000 }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'mtojs-tarball-'));
   try {
     const tarballs = packAll(tmp);

@@ -6,6 +6,7 @@ import { writeDirAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
 import { loadEncoder as loadEncoderUniversal, encoderFromArtifacts, type LoadEncoderOptions, type LocatedIOHandler } from '../encoder/load.js';
 import type { Encoder } from '../encoder/encoder.js';
+import { importBuiltins } from '../cli/imports.js';
 
 /** The file names of an encoder folder. */
 export const ENCODER_JSON = 'model.json';
@@ -120,6 +121,7 @@ export function encoderDirectory(dir: string, opts: EncoderDirectoryOptions = {}
 
 /** Loads an encoder folder written by `mto export` (or `encoder.save(encoderDirectory(dir))`). */
 export async function loadEncoderFromDir(dir: string, opts: LoadEncoderOptions = {}): Promise<Encoder> {
+  await importBuiltins();
   // The folder's model.json stands for the folder.
   if (basename(dir) === ENCODER_JSON && existsSync(dir) && statSync(dir).isFile()) dir = dirname(dir);
   const artifacts = await encoderDirectory(dir).load();
@@ -128,9 +130,12 @@ export async function loadEncoderFromDir(dir: string, opts: LoadEncoderOptions =
 
 /**
  * Loads an exported encoder in Node: from a folder path, an http(s) URL (of model.json or of
- * its folder, ending in '/'), a `file://` URL of the folder, or any tf.io handler.
+ * its folder, ending in '/'), a `file://` URL of the folder, or any tf.io handler. The installed
+ * first-party part packages are imported first, as `mto` does, so the model and adapter the
+ * encoder names are found without importing them (a third-party part's package still must be).
  */
 export async function loadEncoder(source: string | tf.io.IOHandler, opts: LoadEncoderOptions = {}): Promise<Encoder> {
+  await importBuiltins();
   if (typeof source === 'string' && !tf.io.isHTTPScheme(source) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return loadEncoderFromDir(source, opts);
   if (typeof source === 'string' && source.startsWith('file://')) return loadEncoderFromDir(fileURLToPath(source), opts);
   return loadEncoderUniversal(source, opts);

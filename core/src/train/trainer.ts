@@ -17,7 +17,9 @@ import type { Logger } from '../run/logger.js';
 import { Rng } from '../rng/rng.js';
 import { TrainerHooks, type LossContext, type LossTerm, type StepContext } from '../hooks/trainer-hooks.js';
 import { TrainerEvents, type StepMetrics } from '../events/events.js';
-import type { RunPaths } from '../run/run-dir.js';
+import { ensureRunDirs, type RunPaths } from '../run/run-dir.js';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../util/fs-atomic.js';
 import { MetricsWriter } from '../run/metrics-writer.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
 import { Initializer } from './initializer.js';
@@ -246,6 +248,7 @@ export class Trainer {
    */
   async fit(): Promise<FitHistory> {
     await this.setup();
+    this.describeRunDir();
     const tc = this.config.trainer;
     const spe = this.stepsPerEpoch();
     this.schedule.setup({ totalSteps: this.totalSteps(), stepsPerEpoch: spe });
@@ -304,6 +307,18 @@ export class Trainer {
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
     return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
+  }
+
+  /**
+   * A run directory describes itself, whoever started it (`mto train` or a program): its
+   * config.json is what `mto export`, `mto finetune` and `mto analyze` rebuild the run from.
+   * Written once, before the first step; `mto train` writes it earlier (and keeps the previous
+   * one on resume).
+   */
+  private describeRunDir(): void {
+    if (!this.paths.config || existsSync(this.paths.config)) return;
+    ensureRunDirs(this.paths);
+    writeFileAtomic(this.paths.config, JSON.stringify(this.config, null, 2) + '\n');
   }
 
   private maxStepsReached(): boolean {
