@@ -1,21 +1,7 @@
-import { registerCommand, registry } from '@mtojs/core';
-import { MtoPlugin } from './plugin.js';
+import { registerCommand } from '@mtojs/core';
 import { analyzeCommand } from './analyze/analyze-command.js';
 
-export * from './roles.js';
-export * from './entropy.js';
-export * from './heterogeneity.js';
-export { attentionJs, meanAttentionRow } from './measures/attention-js.js';
-export { entropyGap } from './measures/entropy-gap.js';
-export { featureCosine } from './measures/feature-cosine.js';
-export * from './attention-mass.js';
-export * from './heterogeneity-losses.js';
-export * from './recalibration.js';
-export * from './warmup.js';
-export * from './options.js';
-export * from './diagnostics.js';
-export * from './profile.js';
-export * from './plugin.js';
+export * from './browser.js';
 export * from './analyze/analysis-report.js';
 export * from './analyze/analyze-trainer.js';
 export * from './analyze/mixing-input.js';
@@ -28,6 +14,6 @@ export { formatReport } from './analyze/format-report.js';
 export { checkpointRunConfig, type ResolvedRunConfig } from './analyze/checkpoint-run-config.js';
 export { analyzeCommand, ANALYZE_USAGE } from './analyze/analyze-command.js';
 
-registry.register('plugin', MtoPlugin);
-// `mto analyze`: the CLI imports this package at start, so the command is there when installed.
+// The Node entry: the browser entry (the 'mto' plugin) plus `mto analyze`, which the CLI finds
+// because it imports this package at start.
 registerCommand(analyzeCommand);
