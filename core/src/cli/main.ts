@@ -2,12 +2,14 @@ import 'reflect-metadata';
 import { registerCommand, getCommand, listCommands } from './commands.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
+import { finetuneCommand } from './finetune-command.js';
 import { reportCommand } from '../report/report-command.js';
 import { importBuiltins } from './imports.js';
 import { UserError, NonFiniteLossError } from '../util/errors.js';
 
 registerCommand(trainCommand);
 registerCommand(listCommand);
+registerCommand(finetuneCommand);
 registerCommand(reportCommand);
 
 function mainUsage(): string {

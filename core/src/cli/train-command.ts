@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadConfig, validateParts } from '../config/load.js';
-import { resolveBackend, type BackendRequest } from '../backend/resolve-backend.js';
 import { createTrainer } from '../di/create-trainer.js';
 import { ConsoleLogger } from '../run/logger.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
@@ -11,6 +10,7 @@ import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
 import { importBuiltins, importConfigured } from './imports.js';
+import { useBackend } from './backend-arg.js';
 import type { CliCommand } from './commands.js';
 import type { Trainer } from '../train/trainer.js';
 
@@ -77,13 +77,9 @@ async function runTrain(argv: string[]): Promise<number> {
   await importConfigured(loaded.config.imports, loaded.baseDir, args.config);
   const config = validateParts(loaded.config, args.config);
   if (args['debug-hooks']) config.trainer.debugHooks = true;
-  const backendArg = args.backend ?? config.backend;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendArg)) {
-    throw new UserError(`--backend: unknown backend '${backendArg}'; expected one of auto, tensorflow, wasm, cpu`, 2);
-  }
 
   // 2. Backend.
-  await resolveBackend(backendArg as BackendRequest, { logger });
+  await useBackend(args.backend ?? config.backend, logger);
 
   // 3. Run directory.
   let outDir: string;
