@@ -86,13 +86,13 @@ async function runFinetune(argv: string[]): Promise<number> {
       allowPositionals: false,
     }).values;
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${FINETUNE_USAGE}`, 2);
+    throw new UserError(`mto finetune: ${(e as Error).message.split('\n')[0]} (see mto finetune --help)`, 2);
   }
   if (args.help) {
     process.stdout.write(FINETUNE_USAGE + '\n');
     return 0;
   }
-  if (!args.run) throw new UserError(`mto finetune: --run RUN_DIR is required\n\n${FINETUNE_USAGE}`, 2);
+  if (!args.run) throw new UserError(`mto finetune: --run RUN_DIR is required (see mto finetune --help)`, 2);
 
   // 1. Flags, the run directory and its config are checked before anything runs or is written.
   const labels = intFlag(args.labels, '--labels', 0);
