@@ -62,6 +62,11 @@ export const finetuneSchema = z.strictObject({
   layerDecay: z.number().gt(0).max(1).default(1),
   /** Label smoothing of the cross-entropy (0 = off). */
   labelSmoothing: z.number().min(0).lt(1).default(0),
+  /**
+   * Standardise each pooled feature with the mean and std of the labelled examples' features
+   * before fine-tuning (fixed, as the linear probe does).
+   */
+  standardize: z.boolean().default(true),
   /** A LayerNorm on the pooled features before the linear head (MAE's fine-tuning head). */
   headNorm: z.boolean().default(true),
   /** Evaluation examples scored (the first ones of the split; 0 = all). */

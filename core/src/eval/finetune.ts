@@ -94,12 +94,15 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   let head: ClassifierHead | null = null;
   const optimizers: AdamW[] = [];
   try {
-    const width = tf.tidy(() => probeWidth(copy, adapter, data));
-    head = new ClassifierHead(new Initializer(rng.stream('finetune/head')), width, numClasses, cfg.headNorm);
+    // The labelled examples' features before fine-tuning: the head's standardisation, and with a
+    // frozen encoder the head's whole training input (computed once).
+    const initial = encodeAll(copy, adapter, data, 'train', chosen, cfg.evalBatchSize);
+    head = new ClassifierHead(new Initializer(rng.stream('finetune/head')), initial.features.shape[1], numClasses, cfg.headNorm);
     const h = head;
+    if (cfg.standardize) h.standardize(initial.features);
     const frozen = cfg.freeze === 'encoder';
-    // Frozen: the encoder's features are fixed, so compute them once and train the head on them.
-    const cached = frozen ? encodeAll(copy, adapter, data, 'train', chosen, cfg.evalBatchSize) : null;
+    const cached = frozen ? initial : null;
+    if (!frozen) initial.features.dispose();
     const candidates: NamedVariable[] = [...(frozen ? [] : copy.variables().filter((p) => p.variable.trainable)), ...h.variables()];
     const steps = Math.ceil(chosen.length / cfg.batchSize);
     const schedule = new WarmupCosineSchedule({ warmupSteps: 0, warmupEpochs: cfg.warmupEpochs, minLrRatio: 0 });
@@ -234,12 +237,6 @@ function disposeModel(m: MaskedModel): void {
       // not built: nothing to free
     }
   }
-}
-
-/** The width of the pooled features (one example through the encoder). Call inside tf.tidy. */
-function probeWidth(model: MaskedModel, adapter: ModalityAdapter, data: DataSource): number {
-  const batch = data.batch('train', [0]);
-  return model.encode(adapter.prepare(batch)).shape[1];
 }
 
 function requireLabels(batch: DataBatch, split: Split): Int32Array {
