@@ -79,7 +79,7 @@ export async function finetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const rng = new Rng(seed);
   const split = opts.split ?? (data.size('val') > 0 ? 'val' : 'test');
   const numClasses = data.info.classNames?.length ?? 0;
-  if (numClasses < 2) throw new ConfigError(`eval.finetune: the data source '${data.info.modality}' has no class names; fine-tuning needs labelled data`);
+  if (numClasses < 2) throw new ConfigError(`eval.finetune: the data (modality '${data.info.modality}') has no class names; fine-tuning needs labelled data`);
   const trainSize = data.size('train');
   if (trainSize === 0) throw new ConfigError(`eval.finetune: the training split is empty; fine-tuning needs labelled training examples`);
   if (cfg.labels > trainSize) throw new ConfigError(`eval.finetune.labels: ${cfg.labels} labelled examples asked for, but the training split has ${trainSize}`);
