@@ -167,6 +167,7 @@ test('eval.finetune in a run: eval/ft_acc at the evaluations (and the random-ini
     assert.equal(typeof epochs[0]['eval/knn_acc'], 'number');
     assert.equal(epochs[0]['eval/ft_acc'], undefined);
     assert.ok(epochs[1]['eval/ft_acc'] >= 0 && epochs[1]['eval/ft_acc'] <= 1);
+    assert.ok(epochs[1]['eval/ft_seconds'] > 0, 'the fine-tune wall time is logged');
     t.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

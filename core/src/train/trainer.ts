@@ -423,6 +423,7 @@ export class Trainer {
       if (ft.enabled && (ft.every === 0 || epoch < 0 || opts.last || (epoch + 1) % ft.every === 0)) {
         const res = await finetune({ model: this.model, adapter: this.adapter, data: this.data, config: ft, seed: this.config.seed, split: ctx.split });
         metrics['eval/ft_acc'] = res.accuracy;
+        metrics['eval/ft_seconds'] = res.seconds;
         this.logger.info(`fine-tune (${res.trainExamples} labels, ${res.epochs} epochs, freeze ${res.freeze}): ${(100 * res.accuracy).toFixed(1)}% on ${res.evalExamples} ${res.split} examples in ${res.seconds.toFixed(1)} s`);
       }
     }
