@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { tinyConfig } from './fixtures/tiny-task.js';
 
 const BIN = resolve(__dirname, '../../../core/dist/cli/bin.js');
@@ -79,4 +79,15 @@ test('mto finetune: bad input is one line on stderr, exit 2, nothing written', (
   }
   assert.ok(!existsSync(join(dir, 'empty', 'finetune')));
   assert.deepEqual(existsSync(join(dir, 'run', 'finetune')) ? readdirSync(join(dir, 'run', 'finetune')).filter((f) => !/^[abc]\.json$/.test(f)) : [], []);
+});
+
+test("mto finetune: a run whose config imports a file relative to the original config resolves it from the working directory", () => {
+  const cfg = join(dir, 'relative.json');
+  writeFileSync(cfg, JSON.stringify({ ...tinyConfig({ trainer: { epochs: 1, batchSize: 32, progress: 'none' } }), imports: [relative(dir, FIXTURE)] }));
+  const r = mto(['train', '--config', cfg, '--out', 'rel', '--quiet'], dir);
+  assert.equal(r.code, 0, r.err);
+  // From the run directory the relative path points nowhere; from the config's folder it resolves.
+  const ft = mto(['finetune', '--run', 'rel', ...FT, '--name', 'r'], dir);
+  assert.equal(ft.code, 0, ft.err);
+  assert.ok(existsSync(join(dir, 'rel', 'finetune', 'r.json')));
 });
