@@ -180,15 +180,14 @@ async function runTrain(argv: string[]): Promise<number> {
     writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     process.stdout.write(`\n${trainer.stopRequested ? 'stopped' : 'finished'} after ${trainer.step} steps in ${seconds.toFixed(0)} s; run directory: ${outDir}\n`);
     if (rows.length) {
-      const ft = config.eval.finetune;
-      const label = `fine-tune (${ft.labels || trainer.data.size('train')} labels)`;
-      process.stdout.write(`\n${summaryTable(rows, label)}\n`);
+      const labels = config.eval.finetune.labels || trainer.data.size('train');
+      process.stdout.write(`\n${summaryTable(rows, `fine-tune (${labels} labels)`)}\n`);
       const pre = rows.find((r) => r.name === 'pre-trained')?.finetune;
       const init = rows.find((r) => r.name === 'random init')?.finetune;
       if (pre !== undefined && init !== undefined) {
         const diff = 100 * (pre - init);
         process.stdout.write(
-          `\nfine-tuned on ${ft.labels || trainer.data.size('train')} labels, the pre-trained encoder scores ${Math.abs(diff).toFixed(1)} points ${diff >= 0 ? 'above' : 'below'} ` +
+          `\nfine-tuned on ${labels} labels, the pre-trained encoder scores ${Math.abs(diff).toFixed(1)} points ${diff >= 0 ? 'above' : 'below'} ` +
             `the same encoder trained from random initialisation (${trainer.evalSplit()} split).\n`,
         );
       }
