@@ -143,7 +143,7 @@ test('finetune: labels beyond the training split and bad options are one-line er
   t.dispose();
 });
 
-test('eval.finetune in a run: eval/ft_acc at the evaluations (and the random-init baseline), in metrics.jsonl', async () => {
+test('eval.finetune in a run: eval/ft_acc at the evaluations (and the random-init baseline) in metrics.jsonl; the pre-training losses are unchanged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtojs-ft-'));
   try {
     const t = build(
@@ -168,6 +168,26 @@ test('eval.finetune in a run: eval/ft_acc at the evaluations (and the random-ini
     assert.equal(epochs[0]['eval/ft_acc'], undefined);
     assert.ok(epochs[1]['eval/ft_acc'] >= 0 && epochs[1]['eval/ft_acc'] <= 1);
     assert.ok(epochs[1]['eval/ft_seconds'] > 0, 'the fine-tune wall time is logged');
+    // Fine-tuning reads no random stream or state of the run: pre-training is the same without it.
+    const steps = (file: string) =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'step')
+        .map((l) => l.loss);
+    const plain = build(
+      {
+        trainer: { epochs: 2, batchSize: 32, logEvery: 1, evalEvery: 1, progress: 'none' },
+        eval: { enabled: true, maxTrainExamples: 64, probeSteps: 20 },
+      },
+      join(dir, 'plain'),
+    );
+    await plain.setup();
+    await plain.evaluate(-1);
+    await plain.fit();
+    assert.deepEqual(steps(join(dir, 'plain', 'metrics.jsonl')), steps(join(dir, 'run', 'metrics.jsonl')));
+    plain.dispose();
     t.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
