@@ -3,12 +3,14 @@ import { registerCommand, getCommand, listCommands } from './commands.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
 import { exportCommand } from './export-command.js';
+import { finetuneCommand } from './finetune-command.js';
 import { importBuiltins } from './imports.js';
 import { UserError, NonFiniteLossError } from '../util/errors.js';
 
 registerCommand(trainCommand);
 registerCommand(exportCommand);
 registerCommand(listCommand);
+registerCommand(finetuneCommand);
 
 function mainUsage(): string {
   const cmds = listCommands()

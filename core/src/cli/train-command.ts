@@ -32,11 +32,20 @@ function pct(x: number | undefined): string {
   return x === undefined ? '   --' : `${(100 * x).toFixed(1)}%`.padStart(6);
 }
 
+export interface SummaryRow {
+  name: string;
+  knn?: number;
+  probe?: number;
+  /** Fine-tuning accuracy (eval/ft_acc); the column appears when some row has one. */
+  finetune?: number;
+}
+
 /** The comparison table printed at the end of a run with probes. */
-export function summaryTable(rows: { name: string; knn?: number; probe?: number }[]): string {
+export function summaryTable(rows: SummaryRow[], finetuneLabel = 'fine-tune'): string {
   const w = Math.max(...rows.map((r) => r.name.length), 8);
-  const lines = [`${'features'.padEnd(w)}  k-NN    linear probe`];
-  for (const r of rows) lines.push(`${r.name.padEnd(w)}  ${pct(r.knn)}  ${pct(r.probe)}`);
+  const ft = rows.some((r) => r.finetune !== undefined);
+  const lines = [`${'features'.padEnd(w)}  k-NN    linear probe${ft ? `  ${finetuneLabel}` : ''}`];
+  for (const r of rows) lines.push(`${r.name.padEnd(w)}  ${pct(r.knn)}  ${pct(r.probe)}${ft ? `        ${pct(r.finetune)}` : ''}`);
   return lines.join('\n');
 }
 
@@ -118,7 +127,7 @@ async function runTrain(argv: string[]): Promise<number> {
     );
     // evalSplit: the split evaluations actually read (a missing val split falls back to test).
     const summary: Record<string, unknown> = { run: outDir, backend: tf.getBackend(), evalSplit: trainer.evalSplit() };
-    const rows: { name: string; knn?: number; probe?: number }[] = [];
+    const rows: SummaryRow[] = [];
     if (args.resume) {
       const st = await trainer.restore(outDir);
       logger.info(`resumed at step ${st.step} (epoch ${st.epoch + 1}, batch ${st.batchInEpoch})`);
@@ -127,9 +136,17 @@ async function runTrain(argv: string[]): Promise<number> {
       const raw = trainer.evaluateRawInputs();
       const init = await trainer.evaluate(-1);
       if (raw) rows.push({ name: trainer.data.info.modality === 'image' ? 'raw pixels' : 'raw inputs', knn: raw.knn, probe: raw.probe });
-      rows.push({ name: 'random init', knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] });
-      summary.baselines = { raw, randomInit: { knn: init['eval/knn_acc'], probe: init['eval/probe_acc'] } };
-      trainer.metrics.write({ type: 'baseline', raw_knn_acc: raw?.knn, raw_probe_acc: raw?.probe, init_knn_acc: init['eval/knn_acc'], init_probe_acc: init['eval/probe_acc'], time: Date.now() });
+      rows.push({ name: 'random init', knn: init['eval/knn_acc'], probe: init['eval/probe_acc'], finetune: init['eval/ft_acc'] });
+      summary.baselines = { raw, randomInit: { knn: init['eval/knn_acc'], probe: init['eval/probe_acc'], finetune: init['eval/ft_acc'] } };
+      trainer.metrics.write({
+        type: 'baseline',
+        raw_knn_acc: raw?.knn,
+        raw_probe_acc: raw?.probe,
+        init_knn_acc: init['eval/knn_acc'],
+        init_probe_acc: init['eval/probe_acc'],
+        init_ft_acc: init['eval/ft_acc'],
+        time: Date.now(),
+      });
     }
     let lastEval: Record<string, number> = {};
     trainer.events.on('evalEnd', (e) => {
@@ -137,14 +154,26 @@ async function runTrain(argv: string[]): Promise<number> {
     });
     await trainer.fit();
     const seconds = (performance.now() - t0) / 1000;
-    if (lastEval['eval/knn_acc'] !== undefined) rows.push({ name: 'pre-trained', knn: lastEval['eval/knn_acc'], probe: lastEval['eval/probe_acc'] });
+    if (lastEval['eval/knn_acc'] !== undefined) rows.push({ name: 'pre-trained', knn: lastEval['eval/knn_acc'], probe: lastEval['eval/probe_acc'], finetune: lastEval['eval/ft_acc'] });
     summary.final = lastEval;
     summary.seconds = seconds;
     summary.steps = trainer.step;
     summary.stopped = trainer.stopRequested;
     writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     process.stdout.write(`\n${trainer.stopRequested ? 'stopped' : 'finished'} after ${trainer.step} steps in ${seconds.toFixed(0)} s; run directory: ${outDir}\n`);
-    if (rows.length) process.stdout.write(`\n${summaryTable(rows)}\n`);
+    if (rows.length) {
+      const labels = config.eval.finetune.labels || trainer.data.size('train');
+      process.stdout.write(`\n${summaryTable(rows, `fine-tune (${labels} labels)`)}\n`);
+      const pre = rows.find((r) => r.name === 'pre-trained')?.finetune;
+      const init = rows.find((r) => r.name === 'random init')?.finetune;
+      if (pre !== undefined && init !== undefined) {
+        const diff = 100 * (pre - init);
+        process.stdout.write(
+          `\nfine-tuned on ${labels} labels, the pre-trained encoder scores ${Math.abs(diff).toFixed(1)} points ${diff >= 0 ? 'above' : 'below'} ` +
+            `the same encoder trained from random initialisation (${trainer.evalSplit()} split).\n`,
+        );
+      }
+    }
     return trainer.stopRequested && interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);

@@ -33,6 +33,49 @@ export const trainerSchema = z.strictObject({
   debugHooks: z.union([z.boolean(), z.literal('all')]).default(false),
 });
 
+/**
+ * Fine-tuning as an evaluation: a classification head on the encoder's pooled features, trained
+ * on a few labelled training examples (end to end or head only) with its own optimiser and
+ * schedule, scored on the evaluation split. Off by default (it costs seconds, not milliseconds).
+ */
+export const finetuneSchema = z.strictObject({
+  /** Run it at the trainer's evaluations (and the random-init baseline); logged as eval/ft_acc. */
+  enabled: z.boolean().default(false),
+  /** Labelled training examples, stratified over the classes and drawn from the seed (0 = the whole training split). */
+  labels: z.number().int().min(0).default(100),
+  /** Passes over the labelled examples. */
+  epochs: z.number().int().min(1).default(30),
+  batchSize: z.number().int().min(1).default(32),
+  /** AdamW's peak learning rate (after warm-up; cosine decay to 0 at the end). */
+  lr: z.number().positive().default(1e-3),
+  /** AdamW's decoupled weight decay (matrices only). */
+  weightDecay: z.number().min(0).default(0.05),
+  /** Linear warm-up, in epochs. */
+  warmupEpochs: z.number().min(0).default(3),
+  /** 'none' trains encoder and head end to end; 'encoder' trains the head alone on frozen features. */
+  freeze: z.enum(['none', 'encoder']).default('none'),
+  /**
+   * Layer-wise learning-rate decay (BEiT/MAE): block i of D gets lr * layerDecay^(D - i), the
+   * stem, CLS token and other encoder inputs lr * layerDecay^(D + 1); the encoder's final norm
+   * and the head the full rate. 1 = off.
+   */
+  layerDecay: z.number().gt(0).max(1).default(1),
+  /** Label smoothing of the cross-entropy (0 = off). */
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+  /**
+   * Standardise each pooled feature with the mean and std of the labelled examples' features
+   * before fine-tuning (fixed, as the linear probe does).
+   */
+  standardize: z.boolean().default(true),
+  /** A LayerNorm on the pooled features before the linear head (MAE's fine-tuning head). */
+  headNorm: z.boolean().default(true),
+  /** Evaluation examples scored (the first ones of the split; 0 = all). */
+  maxEvalExamples: z.number().int().min(0).default(0),
+  evalBatchSize: z.number().int().min(1).default(256),
+  /** Inside a run: fine-tune only at evaluations after every N-th epoch, and after the last (0 = at every evaluation). */
+  every: z.number().int().min(0).default(0),
+});
+
 export const evalSchema = z.strictObject({
   /** Run the k-NN and linear-probe evaluation on frozen encoder features. */
   enabled: z.boolean().default(true),
@@ -51,6 +94,8 @@ export const evalSchema = z.strictObject({
   /** Also evaluate the encoder at random initialisation and the raw inputs, once, for comparison. */
   baselines: z.boolean().default(true),
   batchSize: z.number().int().min(1).default(256),
+  /** Fine-tuning accuracy (eval/ft_acc) at the same evaluation points; see docs/finetuning.md. */
+  finetune: finetuneSchema.default(finetuneSchema.parse({})),
 });
 
 export const runConfigSchema = z.strictObject({
@@ -77,3 +122,5 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type TrainerConfig = z.infer<typeof trainerSchema>;
 export type EvalConfig = z.infer<typeof evalSchema>;
+export type FinetuneConfig = z.infer<typeof finetuneSchema>;
+export type FinetuneConfigInput = z.input<typeof finetuneSchema>;

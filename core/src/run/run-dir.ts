@@ -22,14 +22,15 @@ export function runPaths(root: string | null): RunPaths {
   };
 }
 
-function stamp(d = new Date()): string {
+/** Local time as YYYYMMDD-HHMMSS, for file and directory names. */
+export function timeStamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 /** A fresh directory name under `parent` for a run called `name`. */
 export function newRunDir(parent: string, name: string): string {
-  const base = join(parent, `${name}-${stamp()}`);
+  const base = join(parent, `${name}-${timeStamp()}`);
   let dir = base;
   for (let i = 1; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;

@@ -24,9 +24,10 @@ import { MetricsWriter } from '../run/metrics-writer.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
 import { Initializer } from './initializer.js';
 import type { PluginHost } from './plugin-host.js';
-import { NonFiniteLossError, UserError } from '../util/errors.js';
+import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
+import { finetune } from '../eval/finetune.js';
 import type { EvalContext } from '../eval/eval-context.js';
 import { artifactImageSaver } from '../node/artifact-writer.js';
 import type { ConfigSource, FromConfigOptions } from '../node/trainer-from-config.js';
@@ -186,6 +187,10 @@ export class Trainer {
     await this.data.load();
     const layout = this.adapter.setup(this.data.info);
     this.masking.check?.(layout);
+    const ft = this.config.eval.finetune;
+    if (this.config.eval.enabled && ft.enabled && ft.labels > this.data.size('train')) {
+      throw new ConfigError(`eval.finetune.labels: ${ft.labels} labelled examples asked for, but the training split has ${this.data.size('train')}`);
+    }
     this.layoutValue = layout;
     this.model.build(layout, this.adapter, new Initializer(this.rng.stream('init')));
     this.params = this.model.variables().filter((p) => p.variable.trainable);
@@ -291,7 +296,7 @@ export class Trainer {
         const metrics = this.epochMeans();
         const last = epoch + 1 >= tc.epochs || this.maxStepsReached() || this.stopRequested;
         if (this.config.eval.enabled && ((tc.evalEvery > 0 && (epoch + 1) % tc.evalEvery === 0) || last)) {
-          Object.assign(metrics, await this.evaluate(epoch));
+          Object.assign(metrics, await this.evaluate(epoch, { last }));
         }
         this.metrics.write({ type: 'epoch', epoch, step: this.progress.step, ...metrics, time: Date.now() });
         epochs.push({ epoch, step: this.progress.step, metrics: { ...metrics } });
@@ -468,8 +473,12 @@ export class Trainer {
     };
   }
 
-  /** Probes (k-NN, linear) on frozen features plus the adapter's own evaluation. */
-  async evaluate(epoch = this.progress.epoch): Promise<Record<string, number>> {
+  /**
+   * Probes (k-NN, linear) on frozen features, fine-tuning when `eval.finetune.enabled` (at the
+   * evaluations its `every` selects; `last` marks the run's final one), plus the adapter's own
+   * evaluation. Epoch -1 is the baseline before training.
+   */
+  async evaluate(epoch = this.progress.epoch, opts: { last?: boolean } = {}): Promise<Record<string, number>> {
     await this.setup();
     const metrics: Record<string, number> = {};
     const ctx = this.evalContext(epoch);
@@ -477,6 +486,13 @@ export class Trainer {
       const r = evaluateProbes(this.model, this.adapter, this.data, ctx.split, this.config.eval, { hooks: this.hooks, step: { step: ctx.step, epoch, training: false, mask: null, padding: null } });
       metrics['eval/knn_acc'] = r.knn;
       metrics['eval/probe_acc'] = r.probe;
+      const ft = this.config.eval.finetune;
+      if (ft.enabled && (ft.every === 0 || epoch < 0 || opts.last || (epoch + 1) % ft.every === 0)) {
+        const res = await finetune({ model: this.model, adapter: this.adapter, data: this.data, config: ft, seed: this.config.seed, split: ctx.split });
+        metrics['eval/ft_acc'] = res.accuracy;
+        metrics['eval/ft_seconds'] = res.seconds;
+        this.logger.info(`fine-tune (${res.trainExamples} labels, ${res.epochs} epochs, freeze ${res.freeze}): ${(100 * res.accuracy).toFixed(1)}% on ${res.evalExamples} ${res.split} examples in ${res.seconds.toFixed(1)} s`);
+      }
     }
     if (this.adapter.evaluate) {
       for (const [k, v] of Object.entries(await this.adapter.evaluate(ctx))) metrics[`eval/${k}`] = v;
