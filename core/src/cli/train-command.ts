@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
 import type { CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
+import { resumeMessage } from '../train/resume-message.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
 
@@ -113,7 +114,7 @@ async function runTrain(argv: string[]): Promise<number> {
   const onSigint = () => {
     interrupted++;
     if (interrupted > 1) process.exit(130);
-    logger.warn('interrupt: stopping after this step and saving a checkpoint (press Ctrl-C again to quit at once)');
+    logger.warn(`interrupt: stopping after this step, saving a checkpoint${config.eval.enabled ? ' and evaluating' : ''} (press Ctrl-C again to quit at once)`);
     trainer.requestStop('interrupted');
   };
   process.on('SIGINT', onSigint);
@@ -130,7 +131,8 @@ async function runTrain(argv: string[]): Promise<number> {
     const rows: SummaryRow[] = [];
     if (args.resume) {
       const st = await trainer.restore(outDir);
-      logger.info(`resumed at step ${st.step} (epoch ${st.epoch + 1}, batch ${st.batchInEpoch})`);
+      const tc = config.trainer;
+      logger.info(resumeMessage(st, { epochs: tc.epochs, stepsPerEpoch: trainer.stepsPerEpoch(), maxSteps: tc.maxSteps, evaluates: config.eval.enabled }));
     } else if (config.eval.enabled && config.eval.baselines && trainer.data.info.classNames?.length) {
       logger.info('evaluating baselines: raw inputs and the encoder at random initialisation ...');
       const raw = trainer.evaluateRawInputs();

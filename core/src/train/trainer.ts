@@ -96,6 +96,16 @@ export class Trainer {
   private readonly warnedNoGrad = new Set<string>();
   /** The step whose hook calls are traced when `debugHooks` is true (the first of this fit). */
   private firstTracedStep = 0;
+  /** What the forward passes of the moment belong to, for the hook trace's labels. */
+  private phase: 'train' | 'eval' = 'train';
+  /** `hook <- tap` pairs the current evaluation has traced (each is traced once per evaluation). */
+  private readonly evalTraced = new Set<string>();
+  /** Whether an evaluation was traced already (`debugHooks: true` traces the first one only). */
+  private evalTraceDone = false;
+  /** The step of the last evaluation after training began (-1: none), so a stopped run is evaluated once. */
+  private lastEvalStep = -1;
+  /** Whether fit() is running (evaluations outside it are the baselines or a caller's own). */
+  private isTraining = false;
   private readonly host: PluginHost;
 
   /**
@@ -200,18 +210,51 @@ export class Trainer {
       seen.add(p.name);
     }
     (this.optimizer as { bind?(p: NamedVariable[]): void }).bind?.(this.params);
-    for (const p of this.plugins) p.apply(this.host);
+    const eventOnly: string[] = [];
+    for (const p of this.plugins) {
+      const before = this.hookUse();
+      p.apply(this.host);
+      const after = this.hookUse();
+      const listened = Object.keys(after.listeners).filter((e) => after.listeners[e] > (before.listeners[e] ?? 0));
+      if (after.taps === before.taps && listened.length > 0) eventOnly.push(`[hooks] ${p.name}: taps no hook; listens to ${listened.join(', ')}`);
+    }
     if (this.config.trainer.debugHooks) {
-      this.hooks.setTracer((hook, tap) => {
-        if (this.config.trainer.debugHooks === 'all' || this.progress.step === this.firstTracedStep) {
-          const line = `[hooks] step ${this.progress.step} ${hook} <- ${tap}`;
-          this.hookTrace.push(line);
-          this.logger.info(line);
-        }
-      });
+      this.hooks.setTracer((hook, tap) => this.trace(hook, tap));
       for (const h of this.hooks.all()) if (h.isUsed) this.logger.info(`[hooks] ${h.name}: ${h.tapNames().join(' -> ')}`);
+      for (const line of eventOnly) {
+        this.hookTrace.push(line);
+        this.logger.info(line);
+      }
     }
     this.isSetUp = true;
+  }
+
+  /** Taps on every hook and listeners per event, to tell which plugins only listen to events. */
+  private hookUse(): { taps: number; listeners: Record<string, number> } {
+    const listeners: Record<string, number> = {};
+    for (const e of this.events.eventNames()) listeners[String(e)] = this.events.listenerCount(e);
+    return { taps: this.hooks.all().reduce((n, h) => n + h.tapNames().length, 0), listeners };
+  }
+
+  /**
+   * One `debugHooks` line per tap call, labelled with its phase: every call of the traced
+   * training step(s), and each distinct `hook <- tap` pair once per traced evaluation (an
+   * evaluation runs many batches through the same taps).
+   */
+  private trace(hook: string, tap: string): void {
+    const all = this.config.trainer.debugHooks === 'all';
+    let line: string;
+    if (this.phase === 'train') {
+      if (!all && this.progress.step !== this.firstTracedStep) return;
+      line = `[hooks] train step ${this.progress.step} ${hook} <- ${tap}`;
+    } else {
+      const pair = `${hook} <- ${tap}`;
+      if ((!all && this.evalTraceDone) || this.evalTraced.has(pair)) return;
+      this.evalTraced.add(pair);
+      line = `[hooks] eval step ${this.progress.step}${this.progress.step === 0 && !this.isTraining ? ' (before training)' : ''} ${pair}`;
+    }
+    this.hookTrace.push(line);
+    this.logger.info(line);
   }
 
   /** Steps per epoch for the configured batch size. */
@@ -264,6 +307,7 @@ export class Trainer {
     let windowStart = performance.now();
     let windowSamples = 0;
     const epochs: EpochRecord[] = [];
+    this.isTraining = true;
     try {
       while (this.progress.epoch < tc.epochs && !this.maxStepsReached()) {
         const epoch = this.progress.epoch;
@@ -297,6 +341,7 @@ export class Trainer {
         const last = epoch + 1 >= tc.epochs || this.maxStepsReached() || this.stopRequested;
         if (this.config.eval.enabled && ((tc.evalEvery > 0 && (epoch + 1) % tc.evalEvery === 0) || last)) {
           Object.assign(metrics, await this.evaluate(epoch, { last }));
+          this.lastEvalStep = this.progress.step;
         }
         this.metrics.write({ type: 'epoch', epoch, step: this.progress.step, ...metrics, time: Date.now() });
         epochs.push({ epoch, step: this.progress.step, metrics: { ...metrics } });
@@ -306,9 +351,20 @@ export class Trainer {
         if (this.stopRequested) break;
       }
       if (this.stopRequested && this.lastCheckpointStep !== this.progress.step && this.paths.checkpoints) await this.checkpoint();
+      // A run that ended mid-epoch (trainer.maxSteps, requestStop) or was resumed complete has
+      // no final evaluation yet: evaluate the weights it ends with, after the checkpoint is safe.
+      if (this.config.eval.enabled && this.lastEvalStep !== this.progress.step) {
+        // The epoch the weights belong to: the one in progress, or the last one completed.
+        const epoch = this.progress.batchInEpoch === 0 && this.progress.epoch > 0 ? this.progress.epoch - 1 : this.progress.epoch;
+        const metrics = await this.evaluate(epoch, { last: true });
+        this.lastEvalStep = this.progress.step;
+        this.metrics.write({ type: 'eval', epoch, step: this.progress.step, ...metrics, time: Date.now() });
+      }
     } catch (error) {
       this.events.safeEmit('error', { error: error as Error, where: 'fit' });
       throw error;
+    } finally {
+      this.isTraining = false;
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
     return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
@@ -407,8 +463,9 @@ export class Trainer {
       });
       const gradList = this.params.map((p) => grads[p.variable.name]);
       try {
-        for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v);
-        if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total);
+        const lastCk = this.paths.checkpoints ? (this.lastCheckpointStep >= 0 ? this.lastCheckpointStep : null) : undefined;
+        for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v, lastCk);
+        if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total, lastCk);
         // A variable the step did not use (e.g. a mask token when nothing was masked) is left
         // unchanged, as torch skips parameters whose grad is None; warn once per name.
         const used = this.params.filter((p, i) => {
@@ -482,20 +539,27 @@ export class Trainer {
     await this.setup();
     const metrics: Record<string, number> = {};
     const ctx = this.evalContext(epoch);
-    if (this.data.info.classNames?.length && this.data.size(ctx.split) > 0) {
-      const r = evaluateProbes(this.model, this.adapter, this.data, ctx.split, this.config.eval, { hooks: this.hooks, step: { step: ctx.step, epoch, training: false, mask: null, padding: null } });
-      metrics['eval/knn_acc'] = r.knn;
-      metrics['eval/probe_acc'] = r.probe;
-      const ft = this.config.eval.finetune;
-      if (ft.enabled && (ft.every === 0 || epoch < 0 || opts.last || (epoch + 1) % ft.every === 0)) {
-        const res = await finetune({ model: this.model, adapter: this.adapter, data: this.data, config: ft, seed: this.config.seed, split: ctx.split });
-        metrics['eval/ft_acc'] = res.accuracy;
-        metrics['eval/ft_seconds'] = res.seconds;
-        this.logger.info(`fine-tune (${res.trainExamples} labels, ${res.epochs} epochs, freeze ${res.freeze}): ${(100 * res.accuracy).toFixed(1)}% on ${res.evalExamples} ${res.split} examples in ${res.seconds.toFixed(1)} s`);
+    this.phase = 'eval';
+    this.evalTraced.clear();
+    try {
+      if (this.data.info.classNames?.length && this.data.size(ctx.split) > 0) {
+        const r = evaluateProbes(this.model, this.adapter, this.data, ctx.split, this.config.eval, { hooks: this.hooks, step: { step: ctx.step, epoch, training: false, mask: null, padding: null } });
+        metrics['eval/knn_acc'] = r.knn;
+        metrics['eval/probe_acc'] = r.probe;
+        const ft = this.config.eval.finetune;
+        if (ft.enabled && (ft.every === 0 || epoch < 0 || opts.last || (epoch + 1) % ft.every === 0)) {
+          const res = await finetune({ model: this.model, adapter: this.adapter, data: this.data, config: ft, seed: this.config.seed, split: ctx.split });
+          metrics['eval/ft_acc'] = res.accuracy;
+          metrics['eval/ft_seconds'] = res.seconds;
+          this.logger.info(`fine-tune (${res.trainExamples} labels, ${res.epochs} epochs, freeze ${res.freeze}): ${(100 * res.accuracy).toFixed(1)}% on ${res.evalExamples} ${res.split} examples in ${res.seconds.toFixed(1)} s`);
+        }
       }
-    }
-    if (this.adapter.evaluate) {
-      for (const [k, v] of Object.entries(await this.adapter.evaluate(ctx))) metrics[`eval/${k}`] = v;
+      if (this.adapter.evaluate) {
+        for (const [k, v] of Object.entries(await this.adapter.evaluate(ctx))) metrics[`eval/${k}`] = v;
+      }
+    } finally {
+      this.phase = 'train';
+      if (this.evalTraced.size > 0) this.evalTraceDone = true;
     }
     this.events.safeEmit('evalEnd', { epoch, step: this.progress.step, metrics });
     return metrics;

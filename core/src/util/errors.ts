@@ -19,8 +19,18 @@ export class ConfigError extends UserError {
 
 /** Training produced a non-finite loss: names the step and the term. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly term: string, readonly value: number) {
-    super(`non-finite loss at step ${step}: term '${term}' = ${value}; the last good checkpoint is kept`);
+  /**
+   * `lastCheckpointStep`: the step of the run's newest checkpoint, `null` when none was written
+   * yet, `undefined` when the run writes no checkpoints (no run directory).
+   */
+  constructor(readonly step: number, readonly term: string, readonly value: number, readonly lastCheckpointStep?: number | null) {
+    super(`non-finite loss at step ${step}: term '${term}' = ${value}; ${checkpointNote(lastCheckpointStep)}`);
     this.name = 'NonFiniteLossError';
   }
+}
+
+function checkpointNote(step: number | null | undefined): string {
+  if (step === undefined) return 'the run writes no checkpoints';
+  if (step === null) return 'no checkpoint was written before it';
+  return `the last checkpoint, at step ${step}, is kept`;
 }

@@ -78,3 +78,18 @@ export function resolveLayerIndex(index: number, numLayers: number): number {
 export function layerInRange(layer: number, numLayers: number, range: LayerRange): boolean {
   return layer >= resolveLayerIndex(range.from, numLayers) && layer <= resolveLayerIndex(range.to, numLayers);
 }
+
+/** A layer index in words: 0-based from the start, or counted from the end when negative. */
+function layerInWords(index: number): string {
+  if (index === -1) return 'the last';
+  if (index < 0) return `the ${-index}th from last`;
+  return String(index);
+}
+
+/** A layer range in words for the logs: 'every layer', 'layers 1 to the last (0-based)', ... */
+export function describeLayerRange(range: LayerRange): string {
+  if (range.from === 0 && range.to === -1) return 'every layer';
+  if (range.from < 0 && range.to === -1) return range.from === -1 ? 'the last layer' : `the last ${-range.from} layers`;
+  if (range.from === range.to) return `layer ${layerInWords(range.from)} (0-based)`;
+  return `layers ${layerInWords(range.from)} to ${layerInWords(range.to)} (0-based)`;
+}

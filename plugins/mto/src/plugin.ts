@@ -16,7 +16,7 @@ import { spaLoss, type MaskedAttention } from './attention-mass.js';
 import { attentionStatistics, diagnosticNames } from './diagnostics.js';
 import { getHeterogeneityMeasure, type HeterogeneityMeasure } from './heterogeneity.js';
 import { earlyLoss, rankLoss, splitLayers } from './heterogeneity-losses.js';
-import { layerInRange, mtoOptionsSchema, type MtoOptions, type MtoOptionsInput } from './options.js';
+import { describeLayerRange, layerInRange, mtoOptionsSchema, type MtoOptions, type MtoOptionsInput } from './options.js';
 import { recalibrate } from './recalibration.js';
 import { warmupFactor } from './warmup.js';
 
@@ -147,7 +147,12 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       this.untaps.push(() => host.events.off('batchEnd', listener));
     }
     const terms = [c.spa && `L_spa x ${o.lambdaSpa}`, c.early && `L_e x ${o.lambdaE}`, c.rank && `L_r x ${o.lambdaR}`].filter(Boolean);
-    const recal = c.recalibration ? `recalibration beta=${o.recalibration.beta} layers ${o.recalibration.layers.from}..${o.recalibration.layers.to}` : 'no recalibration';
+    const where = describeLayerRange(o.recalibration.layers);
+    const recal = !c.recalibration
+      ? 'no recalibration'
+      : o.recalibration.beta === 'inf'
+        ? `hard recalibration (visible tokens ignore masked ones) in ${where}`
+        : `soft recalibration (attention logits of visible tokens on masked ones lowered by ${o.recalibration.beta}) in ${where}`;
     host.logger.info(`mto: module '${this.module}', ${recal}, ${terms.length ? terms.join(', ') : 'no loss terms'}, measure ${this.measure.name}`);
   }
 
@@ -246,7 +251,12 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
     if (c.rank) {
       const values = later.map(het);
       if (later.length < 2) {
-        this.warnOnce('rank-layers', `mto: L_r needs two layers after the ${o.earlyLayers} early one(s); module '${this.module}' has ${L}; L_r is off`);
+        // Said once, as information: a module this shallow (the MNIST demo's 2-layer decoder)
+        // is a configuration, not a mistake, and the term is simply absent.
+        this.noteOnce(
+          'rank-layers',
+          `mto: L_r is off: it ranks pairs of later layers, and module '${this.module}' has ${L} layer(s), ${o.earlyLayers} of them early, so ${Math.max(0, L - o.earlyLayers)} later one(s)`,
+        );
       } else if (values.some((h) => h === null)) {
         this.warnOnce('rank-missing', `mto: some later layers of module '${this.module}' were not observed; L_r is skipped`);
       } else {
@@ -324,6 +334,12 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       const mean = prev ? DIAGNOSTIC_MEAN_DECAY * prev.mean + (1 - DIAGNOSTIC_MEAN_DECAY) * value : value;
       this.diagnosticMeans.set(name, { mean, count: (prev?.count ?? 0) + 1 });
     }
+  }
+
+  private noteOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.host?.logger.info(message);
   }
 
   private warnOnce(key: string, message: string): void {
