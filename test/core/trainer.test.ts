@@ -172,7 +172,7 @@ test('plugin loss terms are logged by name and added with their weight; hook tra
   assert.ok(Math.abs(r.loss - 1.5 * r.terms.task) < 1e-5, 'weight 1 term adds, weight 0 term does not');
   assert.ok('first/aux' in r.terms);
   const lossTrace = t.hookTrace.filter((l) => l.includes(' loss <- '));
-  assert.deepEqual(lossTrace, ['[hooks] step 0 loss <- first', '[hooks] step 0 loss <- second']);
+  assert.deepEqual(lossTrace, ['[hooks] train step 0 loss <- first', '[hooks] train step 0 loss <- second']);
   t.dispose();
 });
 
@@ -184,7 +184,7 @@ test('a non-finite loss stops the run naming the step and term, and the last goo
     const t = build({ trainer: { epochs: 3, batchSize: 32, logEvery: 1, progress: 'none' } }, dir, c);
     const errors: string[] = [];
     t.events.on('error', (e) => errors.push(e.where));
-    await assert.rejects(t.fit(), (e: unknown) => e instanceof NonFiniteLossError && e.step === 6 && e.term === 'poison/aux' && /step 6/.test(e.message));
+    await assert.rejects(t.fit(), (e: unknown) => e instanceof NonFiniteLossError && e.step === 6 && e.term === 'poison/aux' && /step 6: .*; the last checkpoint, at step 4, is kept$/.test(e.message));
     assert.deepEqual(errors, ['fit']);
     const latest = readFileSync(join(dir, 'checkpoints', 'latest'), 'utf8').trim();
     assert.equal(latest, 'step-00000004');

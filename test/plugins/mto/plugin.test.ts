@@ -273,3 +273,23 @@ test('registration, options validation, getConfig and dispose', () => {
   for (const hook of host.hooks.all()) assert.equal(hook.isUsed, false, `${hook.name} untapped after dispose`);
   assert.equal(host.events.listenerCount('batchEnd'), 0);
 });
+
+test('the log says the recalibrated layers in words, and an L_r without later pairs once, as information', () => {
+  const { host, logger } = makeHost('encoder');
+  // 4 layers, 3 of them early: one later layer, no pair for L_r to rank.
+  applyMto(host, { earlyLayers: 3, lambdaE: 0.1, lambdaR: 0.1 });
+  assert.ok(logger.lines.some((l) => /^mto: module 'encoder', hard recalibration \(visible tokens ignore masked ones\) in every layer, L_e x 0.1, L_r x 0.1/.test(l)), logger.lines.join('\n'));
+  assert.ok(!logger.lines.some((l) => /beta=inf|0\.\.-1/.test(l)));
+  simulateStep(host, 0);
+  simulateStep(host, 1);
+  const rank = logger.lines.filter((l) => /L_r is off/.test(l));
+  assert.deepEqual(rank, ["mto: L_r is off: it ranks pairs of later layers, and module 'encoder' has 4 layer(s), 3 of them early, so 1 later one(s)"]);
+  assert.ok(!logger.lines.some((l) => l.startsWith('warn:')), logger.lines.join('\n'));
+
+  const soft = makeHost('encoder');
+  applyMto(soft.host, { recalibration: { beta: 2, layers: { from: 1, to: -1 } } });
+  assert.ok(soft.logger.lines.some((l) => /soft recalibration \(attention logits of visible tokens on masked ones lowered by 2\) in layers 1 to the last \(0-based\)/.test(l)), soft.logger.lines.join('\n'));
+  const last = makeHost('encoder');
+  applyMto(last.host, { recalibration: { layers: { from: -2, to: -1 } } });
+  assert.ok(last.logger.lines.some((l) => /in the last 2 layers,/.test(l)), last.logger.lines.join('\n'));
+});
