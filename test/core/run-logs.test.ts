@@ -57,6 +57,8 @@ test('a run that stops mid-epoch (trainer.maxSteps) is still evaluated, once, at
     const evals = records(dir).filter((r) => r.type === 'eval');
     assert.deepEqual(evals.map((r) => [r.epoch, r.step]), [[1, 6]]);
     assert.ok(typeof evals[0]['eval/knn_acc'] === 'number');
+    // Its position is checkpointed, so a larger maxSteps can resume it.
+    assert.equal(readFileSync(join(dir, 'checkpoints', 'latest'), 'utf8').trim(), 'step-00000006');
     t.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -116,7 +118,7 @@ test('resume messages count epochs from 1, as the progress lines do, and say whe
   assert.equal(resumeMessage({ step: 4, epoch: 1, batchInEpoch: 0 }, plan), 'resumed at step 4 (start of epoch 2/2)');
   assert.equal(
     resumeMessage({ step: 8, epoch: 2, batchInEpoch: 0 }, plan),
-    'the run is already complete: all 2 epoch(s) done at step 8; nothing is left to train, it is evaluated again and summary.json rewritten (raise trainer.epochs to train further)',
+    'the run is already complete: epoch 2/2 done at step 8; nothing is left to train, it is evaluated again and summary.json rewritten (raise trainer.epochs to train further)',
   );
   assert.match(resumeMessage({ step: 5, epoch: 1, batchInEpoch: 1 }, { ...plan, maxSteps: 5, evaluates: false }), /^the run is already complete: trainer.maxSteps 5 reached at step 5 \(epoch 2\/2, 1 of 4 batches done\); nothing is left to train, summary.json is rewritten/);
 });

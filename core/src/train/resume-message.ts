@@ -16,7 +16,7 @@ export function resumeMessage(
 ): string {
   const then = plan.evaluates ? 'it is evaluated again and summary.json rewritten' : 'summary.json is rewritten';
   if (at.epoch >= plan.epochs) {
-    return `the run is already complete: all ${plan.epochs} epoch(s) done at step ${at.step}; nothing is left to train, ${then} (raise trainer.epochs to train further)`;
+    return `the run is already complete: epoch ${plan.epochs}/${plan.epochs} done at step ${at.step}; nothing is left to train, ${then} (raise trainer.epochs to train further)`;
   }
   const where = at.batchInEpoch === 0 ? `start of epoch ${at.epoch + 1}/${plan.epochs}` : `epoch ${at.epoch + 1}/${plan.epochs}, ${at.batchInEpoch} of ${plan.stepsPerEpoch} batches done`;
   if (plan.maxSteps > 0 && at.step >= plan.maxSteps) {

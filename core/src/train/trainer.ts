@@ -350,7 +350,9 @@ export class Trainer {
         this.events.safeEmit('epochEnd', { epoch, step: this.progress.step, metrics });
         if (this.stopRequested) break;
       }
-      if (this.stopRequested && this.lastCheckpointStep !== this.progress.step && this.paths.checkpoints) await this.checkpoint();
+      // A run that ends inside an epoch (requestStop, trainer.maxSteps) keeps its position, so
+      // --resume (with a larger maxSteps, for the latter) continues it.
+      if ((this.stopRequested || this.maxStepsReached()) && this.lastCheckpointStep !== this.progress.step && this.paths.checkpoints) await this.checkpoint();
       // A run that ended mid-epoch (trainer.maxSteps, requestStop) or was resumed complete has
       // no final evaluation yet: evaluate the weights it ends with, after the checkpoint is safe.
       if (this.config.eval.enabled && this.lastEvalStep !== this.progress.step) {

@@ -255,7 +255,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
         // is a configuration, not a mistake, and the term is simply absent.
         this.noteOnce(
           'rank-layers',
-          `mto: L_r is off: it ranks pairs of later layers, and module '${this.module}' has ${L} layer(s), ${o.earlyLayers} of them early, so ${Math.max(0, L - o.earlyLayers)} later one(s)`,
+          `mto: L_r is off: it ranks pairs of later layers, and module '${this.module}' has ${plural(L, 'layer')} of which ${o.earlyLayers} ${o.earlyLayers === 1 ? 'is' : 'are'} early (earlyLayers), leaving ${plural(Math.max(0, L - o.earlyLayers), 'later layer')}`,
         );
       } else if (values.some((h) => h === null)) {
         this.warnOnce('rank-missing', `mto: some later layers of module '${this.module}' were not observed; L_r is skipped`);
@@ -347,6 +347,10 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
     this.warned.add(key);
     this.host?.logger.warn(message);
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Validates and defaults MTO options; a mistake is a ConfigError naming the field. */

@@ -283,7 +283,7 @@ test('the log says the recalibrated layers in words, and an L_r without later pa
   simulateStep(host, 0);
   simulateStep(host, 1);
   const rank = logger.lines.filter((l) => /L_r is off/.test(l));
-  assert.deepEqual(rank, ["mto: L_r is off: it ranks pairs of later layers, and module 'encoder' has 4 layer(s), 3 of them early, so 1 later one(s)"]);
+  assert.deepEqual(rank, ["mto: L_r is off: it ranks pairs of later layers, and module 'encoder' has 4 layers of which 3 are early (earlyLayers), leaving 1 later layer"]);
   assert.ok(!logger.lines.some((l) => l.startsWith('warn:')), logger.lines.join('\n'));
 
   const soft = makeHost('encoder');
