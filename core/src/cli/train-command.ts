@@ -114,7 +114,7 @@ async function runTrain(argv: string[]): Promise<number> {
   const onSigint = () => {
     interrupted++;
     if (interrupted > 1) process.exit(130);
-    logger.warn(`interrupt: stopping after this step, saving a checkpoint${config.eval.enabled ? ' and evaluating' : ''} (press Ctrl-C again to quit at once)`);
+    logger.warn(`interrupt: stopping after this step and saving a checkpoint${config.eval.enabled ? ', then evaluating' : ''} (press Ctrl-C again to quit at once)`);
     trainer.requestStop('interrupted');
   };
   process.on('SIGINT', onSigint);
