@@ -36,6 +36,9 @@ test('mto train: a run cut by trainer.maxSteps is evaluated and resumable; epoch
     assert.equal(done.code, 0, done.err);
     assert.match(done.err, /^the run is already complete: trainer\.maxSteps 6 reached at step 6 \(epoch 2\/3, 2 of 4 batches done\); nothing is left to train/m);
     assert.match(done.out, /^pre-trained\s+\d+\.\d%/m);
+    // The baselines of the first attempt stay in the table and in summary.json.
+    assert.match(done.out, /^random init\s+\d+\.\d%/m);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')).baselines, summary.baselines);
 
     const more = mto(['train', '--config', cfg, '--out', 'run', '--resume', '--set', 'trainer.maxSteps=0'], dir);
     assert.equal(more.code, 0, more.err);

@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.js';
 import type { CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
+import type { ProbeResult } from '../eval/probes.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
 
@@ -133,6 +134,13 @@ async function runTrain(argv: string[]): Promise<number> {
       const st = await trainer.restore(outDir);
       const tc = config.trainer;
       logger.info(resumeMessage(st, { epochs: tc.epochs, stepsPerEpoch: trainer.stepsPerEpoch(), maxSteps: tc.maxSteps, evaluates: config.eval.enabled }));
+      // The baselines were measured when the run began: the rewritten summary keeps them.
+      const before = readSummary(join(outDir, 'summary.json'))?.baselines as { raw?: ProbeResult | null; randomInit?: Omit<SummaryRow, 'name'> } | undefined;
+      if (before) {
+        summary.baselines = before;
+        if (before.raw) rows.push({ name: trainer.data.info.modality === 'image' ? 'raw pixels' : 'raw inputs', knn: before.raw.knn, probe: before.raw.probe });
+        if (before.randomInit) rows.push({ name: 'random init', ...before.randomInit });
+      }
     } else if (config.eval.enabled && config.eval.baselines && trainer.data.info.classNames?.length) {
       logger.info('evaluating baselines: raw inputs and the encoder at random initialisation ...');
       const raw = trainer.evaluateRawInputs();
@@ -180,6 +188,15 @@ async function runTrain(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     trainer.dispose();
+  }
+}
+
+/** The summary.json of an earlier attempt, or null when there is none (or it cannot be read). */
+function readSummary(path: string): Record<string, unknown> | null {
+  try {
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 
