@@ -104,8 +104,8 @@ export class Trainer {
   private evalTraceDone = false;
   /** The step of the last evaluation after training began (-1: none), so a stopped run is evaluated once. */
   private lastEvalStep = -1;
-  /** Whether fit() is running (evaluations outside it are the baselines or a caller's own). */
-  private isTraining = false;
+  /** The epoch argument of the evaluation in progress (-1: the baseline before training). */
+  private evalEpoch = 0;
   private readonly host: PluginHost;
 
   /**
@@ -251,7 +251,7 @@ export class Trainer {
       const pair = `${hook} <- ${tap}`;
       if ((!all && this.evalTraceDone) || this.evalTraced.has(pair)) return;
       this.evalTraced.add(pair);
-      line = `[hooks] eval step ${this.progress.step}${this.progress.step === 0 && !this.isTraining ? ' (before training)' : ''} ${pair}`;
+      line = `[hooks] eval step ${this.progress.step}${this.evalEpoch < 0 ? ' (before training)' : ''} ${pair}`;
     }
     this.hookTrace.push(line);
     this.logger.info(line);
@@ -307,7 +307,6 @@ export class Trainer {
     let windowStart = performance.now();
     let windowSamples = 0;
     const epochs: EpochRecord[] = [];
-    this.isTraining = true;
     try {
       while (this.progress.epoch < tc.epochs && !this.maxStepsReached()) {
         const epoch = this.progress.epoch;
@@ -365,8 +364,6 @@ export class Trainer {
     } catch (error) {
       this.events.safeEmit('error', { error: error as Error, where: 'fit' });
       throw error;
-    } finally {
-      this.isTraining = false;
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
     return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
@@ -542,6 +539,7 @@ export class Trainer {
     const metrics: Record<string, number> = {};
     const ctx = this.evalContext(epoch);
     this.phase = 'eval';
+    this.evalEpoch = epoch;
     this.evalTraced.clear();
     try {
       if (this.data.info.classNames?.length && this.data.size(ctx.split) > 0) {
@@ -644,6 +642,7 @@ export class Trainer {
         epochCount: extra.epochCount ?? 0,
       };
       this.lastCheckpointStep = ck.state.step;
+      this.lastEvalStep = -1;
       return ck.state;
     } finally {
       disposeTensors(ck.tensors);
