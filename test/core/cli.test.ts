@@ -87,8 +87,8 @@ test('user mistakes are one-line errors: missing file, unknown command, unknown 
   try {
     const cases: [string[], RegExp, number][] = [
       [['train', '--config', 'missing.yaml'], /missing\.yaml: cannot read the config file \(no such file\)/, 2],
-      [['trian'], /unknown command 'trian'/, 2],
-      [['train', '--config', writeConfig(dir), '--bogus'], /Unknown option '--bogus'/, 2],
+      [['trian'], /^error: unknown command 'trian'; did you mean 'train'\?\ncommands: .*train.*; see 'mto --help'\n$/, 2],
+      [['train', '--config', writeConfig(dir), '--bogus'], /^error: mto train: unknown option '--bogus'\nsee 'mto train --help'\n$/, 2],
       [['train', '--config', writeConfig(dir), '--backend', 'gpu'], /--backend: unknown backend 'gpu'/, 2],
       [['train'], /--config FILE is required/, 2],
       [['train', '--config', writeConfig(dir), '--resume'], /--resume: no earlier run of 'tiny'/, 1],
@@ -105,6 +105,28 @@ test('user mistakes are one-line errors: missing file, unknown command, unknown 
     assert.equal(r.code, 2);
     assert.match(r.err, /imports\.0: cannot find the file '\.\/nowhere\.js'/);
     assert.equal(readdirSync(dir).includes('runs'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every command answers a wrong flag with one error line and the one-line hint, exit 2', () => {
+  const dir = workspace();
+  try {
+    for (const cmd of ['train', 'list', 'export', 'finetune', 'analyze', 'report']) {
+      const r = mto([cmd, '--bogus'], dir);
+      assert.equal(r.code, 2, `${cmd}: ${r.err}`);
+      assert.equal(r.err, `error: mto ${cmd}: unknown option '--bogus'\nsee 'mto ${cmd} --help'\n`);
+      assert.equal(r.out, '');
+    }
+    const near = mto(['train', '--config', 'x.yaml', '--quite'], dir);
+    assert.equal(near.err, "error: mto train: unknown option '--quite'; did you mean '--quiet'?\nsee 'mto train --help'\n");
+    const missing = mto(['export', 'run', '--out'], dir);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.err, "error: mto export: option '--out <value>' argument missing\nsee 'mto export --help'\n");
+    const stray = mto(['train', 'extra'], dir);
+    assert.equal(stray.code, 2);
+    assert.match(stray.err, /^error: mto train: unexpected argument 'extra'.*\nsee 'mto train --help'\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

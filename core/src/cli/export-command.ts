@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { Trainer } from '../train/trainer.js';
@@ -8,7 +7,7 @@ import { checkpointName, findCheckpoint, listCheckpoints } from '../checkpoint/c
 import { UserError } from '../util/errors.js';
 import { exportEncoder } from '../encoder/export.js';
 import { encoderDirectory, ENCODER_JSON, ENCODER_WEIGHTS } from '../node/encoder-files.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
 export const EXPORT_USAGE = `usage: mto export RUN_DIR --out DIR [options]
 
@@ -43,31 +42,17 @@ function checkpointDir(runDir: string, name: string | undefined, arg: string): s
 }
 
 async function runExport(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        checkpoint: { type: 'string' },
-        backend: { type: 'string' },
-        force: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${EXPORT_USAGE}`, 2);
-  }
+  const parsed = parseCommandArgs('export', argv, {
+    out: { type: 'string' },
+    checkpoint: { type: 'string' },
+    backend: { type: 'string' },
+    force: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  }, EXPORT_USAGE, { positionals: true });
+  if (!parsed) return 0;
   const args = parsed.values;
-  if (args.help) {
-    process.stdout.write(EXPORT_USAGE + '\n');
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) throw new UserError(`mto export: expected one RUN_DIR, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}\n\n${EXPORT_USAGE}`, 2);
-  if (!args.out) throw new UserError(`mto export: --out DIR is required\n\n${EXPORT_USAGE}`, 2);
+  if (parsed.positionals.length !== 1) throw usageError('export', `expected one RUN_DIR, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}`);
+  if (!args.out) throw usageError('export', '--out DIR is required');
   const runArg = parsed.positionals[0];
   const runDir = resolve(runArg);
   const outDir = resolve(args.out);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,7 +10,7 @@ import { ConsoleLogger } from '../run/logger.js';
 import { timeStamp } from '../run/run-dir.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
 export const FINETUNE_USAGE = `usage: mto finetune --run RUN_DIR [options]
 
@@ -44,35 +43,22 @@ function intFlag(value: string | undefined, flag: string, min: number): number |
 }
 
 async function runFinetune(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        run: { type: 'string' },
-        labels: { type: 'string' },
-        epochs: { type: 'string' },
-        freeze: { type: 'string' },
-        'from-scratch': { type: 'boolean' },
-        seed: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        name: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`mto finetune: ${(e as Error).message.split('\n')[0]} (see mto finetune --help)`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(FINETUNE_USAGE + '\n');
-    return 0;
-  }
-  if (!args.run) throw new UserError(`mto finetune: --run RUN_DIR is required (see mto finetune --help)`, 2);
+  const parsed = parseCommandArgs('finetune', argv, {
+    run: { type: 'string' },
+    labels: { type: 'string' },
+    epochs: { type: 'string' },
+    freeze: { type: 'string' },
+    'from-scratch': { type: 'boolean' },
+    seed: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    name: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  }, FINETUNE_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.run) throw usageError('finetune', '--run RUN_DIR is required');
 
   // 1. Flags, the run directory and its config are checked before anything runs or is written.
   const labels = intFlag(args.labels, '--labels', 0);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { registerCommand, getCommand, listCommands } from './commands.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
 import { exportCommand } from './export-command.js';
@@ -26,6 +27,12 @@ ${cmds}
 Run 'mto <command> --help' for a command's options.`;
 }
 
+/** One `error:` line per line of the message (a config's problems come together), then the hint as it is. */
+function printError(message: string, hint?: string): void {
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  process.stderr.write(lines.map((l) => `error: ${l}\n`).join('') + (hint ? `${hint}\n` : ''));
+}
+
 /** Runs the CLI; returns the exit code. User mistakes print one line (no stack trace). */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -40,11 +47,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cmd = getCommand(name);
-    if (!cmd) throw new UserError(`unknown command '${name}'; commands: ${listCommands().map((c) => c.name).join(', ')}`, 2);
+    if (!cmd) {
+      const names = listCommands().map((c) => c.name);
+      throw new UserError(`unknown command '${name}'${didYouMean(name, names)}`, 2, { hint: `commands: ${names.join(', ')}; see 'mto --help'` });
+    }
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
+      printError(e.message, e.hint);
       return e.exitCode;
     }
     if (e instanceof NonFiniteLossError) {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,7 +7,7 @@ import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
@@ -50,31 +49,18 @@ export function summaryTable(rows: SummaryRow[], finetuneLabel = 'fine-tune'): s
 }
 
 async function runTrain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        backend: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        'debug-hooks': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${TRAIN_USAGE}`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(TRAIN_USAGE + '\n');
-    return 0;
-  }
-  if (!args.config) throw new UserError(`mto train: --config FILE is required\n\n${TRAIN_USAGE}`, 2);
+  const parsed = parseCommandArgs('train', argv, {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    backend: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    'debug-hooks': { type: 'boolean' },
+  }, TRAIN_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.config) throw usageError('train', '--config FILE is required');
   const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
 
   // Config, parts and backend are checked, and the run directory chosen, before anything is

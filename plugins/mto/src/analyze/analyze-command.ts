@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   ConsoleLogger,
   UserError,
@@ -7,6 +6,8 @@ import {
   findCheckpoint,
   startBackend,
   writeFileAtomic,
+  parseCommandArgs,
+  usageError,
   type CliCommand,
 } from '@mtojs/core';
 import { ANALYZE_DEFAULTS, analyzeTrainer } from './analyze-trainer.js';
@@ -39,31 +40,18 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 }
 
 async function runAnalyze(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        checkpoint: { type: 'string' },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        samples: { type: 'string' },
-        'mask-rows': { type: 'string' },
-        backend: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${ANALYZE_USAGE}`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(ANALYZE_USAGE + '\n');
-    return 0;
-  }
-  if (!args.checkpoint) throw new UserError(`mto analyze: --checkpoint DIR is required\n\n${ANALYZE_USAGE}`, 2);
+  const parsed = parseCommandArgs('analyze', argv, {
+    checkpoint: { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string' },
+    samples: { type: 'string' },
+    'mask-rows': { type: 'string' },
+    backend: { type: 'string' },
+    quiet: { type: 'boolean' },
+  }, ANALYZE_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.checkpoint) throw usageError('analyze', '--checkpoint DIR is required');
   const samples = positiveInt(args.samples, '--samples', ANALYZE_DEFAULTS.samples);
   const maskRows = positiveInt(args['mask-rows'], '--mask-rows', ANALYZE_DEFAULTS.maskRows);
   const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
