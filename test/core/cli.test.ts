@@ -82,6 +82,31 @@ test('an invalid config exits 2 with one line naming file, field, found and expe
   }
 });
 
+test("every problem of a config is reported at once, each on its own 'error:' line; a --set that switches a part drops the old part's options", () => {
+  const dir = workspace();
+  try {
+    const cfg = writeConfig(dir);
+    const r = mto(['train', '--config', cfg, '--set', 'trainer.batchSize=-3', '--set', 'model.widht=3', '--set', 'foo.bar=1', '--set', 'masking.ratio=1.2', '--set', 'masking.name=exact-randon'], dir);
+    assert.equal(r.code, 2, r.err);
+    const lines = r.err.trimEnd().split('\n').filter((l) => !l.startsWith('backend:'));
+    assert.deepEqual(lines.map((l) => l.replace(cfg, 'CFG')), [
+      'error: CFG: trainer.batchSize: Too small: expected number to be >=1 (found -3)',
+      "error: CFG: (top level): unknown field 'foo'",
+      lines[2]!.replace(cfg, 'CFG'),
+      "error: CFG: model: unknown field 'widht'; did you mean 'width'?",
+    ]);
+    assert.match(lines[2]!, /^error: .*: masking\.name: unknown masking 'exact-randon' \(did you mean 'exact-random'\?\); known: /);
+    assert.ok(!existsSync(join(dir, 'runs')));
+    const sw = writeConfig(dir, { schedule: { name: 'warmup-cosine', warmupEpochs: 1 }, trainer: { epochs: 1, batchSize: 32, progress: 'none' } });
+    const ok = mto(['train', '--config', sw, '--out', 'run', '--set', 'schedule.name=constant'], dir);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.err, /^warn: schedule: --set schedule\.name=constant replaced 'warmup-cosine'; dropped warmupEpochs \(not an option of constant\)$/m);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8')).schedule, { name: 'constant' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('user mistakes are one-line errors: missing file, unknown command, unknown option, bad backend, bad import', () => {
   const dir = workspace();
   try {
