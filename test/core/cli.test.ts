@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import YAML from 'yaml';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tinyConfig } from './fixtures/tiny-task.js';
@@ -102,6 +103,40 @@ test("every problem of a config is reported at once, each on its own 'error:' li
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.err, /^warn: schedule: --set schedule\.name=constant replaced 'warmup-cosine'; dropped warmupEpochs \(not an option of constant\)$/m);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'run', 'config.json'), 'utf8')).schedule, { name: 'constant' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mto train --dry-run prints the resolved config and the plan, builds data and model, and writes nothing', () => {
+  const dir = workspace();
+  try {
+    const cfg = writeConfig(dir, { trainer: { epochs: 3, batchSize: 24, progress: 'none' } });
+    const r = mto(['train', '--config', cfg, '--dry-run', '--out', 'run', '--set', 'trainer.maxSteps=10'], dir);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(readdirSync(dir), ['tiny.json'], 'no run directory, no file');
+    const comments = r.out.split('\n').filter((l) => l.startsWith('# '));
+    assert.deepEqual(comments, [
+      '# mto train --dry-run: the config is valid; nothing was written',
+      `# run directory: ${join(realpathSync(dir), 'run')} (not created)`,
+      '# backend: cpu',
+      '# data: 128 train, 0 val, 64 test examples (evaluation split: test)',
+      comments[4],
+      comments[5],
+      '# steps: 5 per epoch (batch 24, last partial batch dropped) x 3 epochs = 15; trainer.maxSteps stops at 10',
+    ]);
+    assert.match(comments[4]!, /^# tokens: \d+ per example, 4 values each$/);
+    assert.match(comments[5]!, /^# model: tiny-attention, \d+ parameters/);
+    // The rest is the resolved config: every default filled in, the override applied.
+    const resolved = YAML.parse(r.out);
+    assert.equal(resolved.trainer.maxSteps, 10);
+    assert.equal(resolved.trainer.keepCheckpoints, 2);
+    assert.equal(resolved.model.name, 'tiny-attention');
+    assert.deepEqual(resolved.imports, [FIXTURE]);
+    const bad = mto(['train', '--config', cfg, '--dry-run', '--set', 'trainer.batchSize=1000'], dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /^error: trainer\.batchSize: 1000 is larger than the training split \(128 examples\)/m);
+    assert.deepEqual(readdirSync(dir), ['tiny.json']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import YAML from 'yaml';
 import type { BackendRequest } from '../backend/resolve-backend.js';
 import { ConsoleLogger } from '../run/logger.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
@@ -25,6 +26,8 @@ options:
                     name under runs/) from its latest checkpoint
   --quiet           only errors and the final summary
   --debug-hooks     print which plugin ran at which hook during the first step
+  --dry-run         check everything and write nothing: print the resolved config (YAML)
+                    with the plan (data sizes, steps, parameters, backend) as # comments
   -h, --help        this text`;
 
 function pct(x: number | undefined): string {
@@ -57,6 +60,7 @@ async function runTrain(argv: string[]): Promise<number> {
     resume: { type: 'boolean' },
     quiet: { type: 'boolean' },
     'debug-hooks': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
   }, TRAIN_USAGE);
   if (!parsed) return 0;
   const args = parsed.values;
@@ -66,6 +70,7 @@ async function runTrain(argv: string[]): Promise<number> {
   // Config, parts and backend are checked, and the run directory chosen, before anything is
   // created on disk: exactly what Trainer.fromConfig does for a program.
   const set = [...(args.set ?? []), ...(args['debug-hooks'] ? ['trainer.debugHooks=true'] : [])];
+  if (args['dry-run']) return dryRun(args.config, set, args.backend as BackendRequest | undefined, logger, args.out, !!args.resume);
   const trainer = await Trainer.fromConfig(args.config, {
     set,
     backend: args.backend as BackendRequest | undefined,
@@ -163,6 +168,38 @@ async function runTrain(argv: string[]): Promise<number> {
     return trainer.stopRequested && interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    trainer.dispose();
+  }
+}
+
+/**
+ * `mto train --dry-run`: the config resolved and validated, the data read and the model built
+ * exactly as a run would, and nothing written. Stdout is the resolved config as YAML (a config
+ * file that runs as it is), the plan in # comment lines above it.
+ */
+async function dryRun(configFile: string, set: string[], backend: BackendRequest | undefined, logger: ConsoleLogger, out: string | undefined, resume: boolean): Promise<number> {
+  const trainer = await Trainer.fromConfig(configFile, { set, backend, logger, outDir: null });
+  try {
+    const config = trainer.config;
+    const runDir = chooseRunDir(config.name, out, resume);
+    await trainer.setup();
+    const d = trainer.data;
+    const n = trainer.parameters.reduce((a, p) => a + p.variable.size, 0);
+    const tc = config.trainer;
+    const planned = tc.epochs * trainer.stepsPerEpoch();
+    const plan = [
+      `mto train --dry-run: the config is valid; nothing was written`,
+      `run directory: ${runDir} (${resume ? 'resumed' : 'not created'})`,
+      `backend: ${tf.getBackend()}`,
+      `data: ${d.size('train')} train, ${d.size('val')} val, ${d.size('test')} test examples (evaluation split: ${trainer.evalSplit()})`,
+      `tokens: ${trainer.layout.numTokens} per example, ${trainer.layout.tokenDim} values each`,
+      `model: ${config.model.name}, ${n} parameters (${countParams(trainer)})`,
+      `steps: ${trainer.stepsPerEpoch()} per epoch (batch ${tc.batchSize}${tc.dropLast ? ', last partial batch dropped' : ''}) x ${tc.epochs} epochs = ${planned}` +
+        (trainer.totalSteps() < planned ? `; trainer.maxSteps stops at ${trainer.totalSteps()}` : ''),
+    ];
+    process.stdout.write(plan.map((l) => `# ${l}\n`).join('') + YAML.stringify(config));
+    return 0;
+  } finally {
     trainer.dispose();
   }
 }
