@@ -10,8 +10,8 @@ import { tinyConfig } from './fixtures/tiny-task.js';
 const BIN = resolve(__dirname, '../../../core/dist/cli/bin.js');
 const FIXTURE = resolve(__dirname, 'fixtures/tiny-task.js');
 
-function mto(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+function mto(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MTOJS_LOG_LEVEL: '', MTOJS_LOG_FORMAT: '', FORCE_COLOR: '0', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -137,6 +137,49 @@ test('mto train --dry-run prints the resolved config and the plan, builds data a
     assert.equal(bad.code, 1);
     assert.match(bad.err, /^error: trainer\.batchSize: 1000 is larger than the training split \(128 examples\)/m);
     assert.deepEqual(readdirSync(dir), ['tiny.json']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('log levels: --verbose shows debug lines, --quiet hides info, MTOJS_LOG_LEVEL sets the default; --log-format json writes one object per line', () => {
+  const dir = workspace();
+  try {
+    const cfg = writeConfig(dir, { trainer: { epochs: 1, batchSize: 32, progress: 'lines' } });
+    const debugLine = /^debug: .*tiny\.json: valid \(0 --set\); data sines, adapter signal, masking exact-random, model tiny-attention/m;
+    const plain = mto(['train', '--config', cfg, '--dry-run'], dir);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.err, /^backend: cpu/m);
+    assert.doesNotMatch(plain.err, /^debug:/m);
+    assert.match(mto(['train', '--config', cfg, '--dry-run', '--verbose'], dir).err, debugLine);
+    assert.match(mto(['train', '--config', cfg, '--dry-run'], dir, { MTOJS_LOG_LEVEL: 'debug' }).err, debugLine);
+    const quiet = mto(['train', '--config', cfg, '--dry-run'], dir, { MTOJS_LOG_LEVEL: 'warn' });
+    assert.equal(quiet.code, 0, quiet.err);
+    assert.doesNotMatch(quiet.err, /backend:/);
+    // The flag wins over the variable.
+    assert.match(mto(['train', '--config', cfg, '--dry-run', '--verbose'], dir, { MTOJS_LOG_LEVEL: 'error' }).err, debugLine);
+    const badEnv = mto(['train', '--config', cfg, '--dry-run'], dir, { MTOJS_LOG_LEVEL: 'loud' });
+    assert.equal(badEnv.code, 2);
+    assert.equal(badEnv.err, "error: MTOJS_LOG_LEVEL: expected one of debug, info, warn, error, silent, found 'loud'\n");
+    const both = mto(['train', '--config', cfg, '--quiet', '--verbose'], dir);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /^error: mto train: --quiet and --verbose contradict each other/);
+
+    const json = mto(['train', '--config', cfg, '--out', 'run', '--log-format', 'json'], dir);
+    assert.equal(json.code, 0, json.err);
+    const lines = json.err.trimEnd().split('\n').map((l) => JSON.parse(l));
+    for (const l of lines) {
+      assert.deepEqual(Object.keys(l), ['level', 'msg', 'time']);
+      assert.ok(['debug', 'info', 'warn', 'error'].includes(l.level));
+      assert.ok(!Number.isNaN(Date.parse(l.time)));
+    }
+    assert.ok(lines.some((l) => l.level === 'info' && /^backend: cpu/.test(l.msg)));
+    assert.ok(lines.some((l) => l.level === 'info' && /^epoch 1\/1 done /.test(l.msg)), 'progress lines come as log objects');
+    const err = mto(['train', '--config', cfg, '--set', 'model.widht=3', '--log-format=json'], dir);
+    assert.equal(err.code, 2);
+    const [e] = err.err.trimEnd().split('\n').map((l) => JSON.parse(l));
+    assert.equal(e.level, 'error');
+    assert.match(e.msg, /model: unknown field 'widht'; did you mean 'width'\?$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { Trainer } from '../train/trainer.js';
 import type { BackendRequest } from '../backend/resolve-backend.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { checkpointName, findCheckpoint, listCheckpoints } from '../checkpoint/checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { exportEncoder } from '../encoder/export.js';
@@ -22,7 +22,7 @@ options:
   --checkpoint NAME    a checkpoint of the run: step-N (default: the latest)
   --backend NAME       tensorflow | wasm | cpu | auto (default: the run's backend)
   --force              replace DIR if it exists
-  --quiet              only errors
+${logUsage(23)}
   -h, --help           this text`;
 
 /** `--checkpoint`: step-N (zero-padded or not) under RUN_DIR/checkpoints, or a checkpoint folder path. */
@@ -47,7 +47,7 @@ async function runExport(argv: string[]): Promise<number> {
     checkpoint: { type: 'string' },
     backend: { type: 'string' },
     force: { type: 'boolean' },
-    quiet: { type: 'boolean' },
+    ...LOG_FLAGS,
   }, EXPORT_USAGE, { positionals: true });
   if (!parsed) return 0;
   const args = parsed.values;
@@ -56,7 +56,7 @@ async function runExport(argv: string[]): Promise<number> {
   const runArg = parsed.positionals[0];
   const runDir = resolve(runArg);
   const outDir = resolve(args.out);
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const logger = commandLogger('export', args);
 
   // Everything is checked before the run is rebuilt, and nothing is written before that succeeds.
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UserError(`${runArg}: no such run directory`, 2);

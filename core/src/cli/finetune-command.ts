@@ -6,7 +6,7 @@ import type { BackendRequest } from '../backend/resolve-backend.js';
 import { Trainer } from '../train/trainer.js';
 import { findCheckpoint } from '../checkpoint/checkpoint.js';
 import { finetune, type FinetuneResult } from '../eval/finetune.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { timeStamp } from '../run/run-dir.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
@@ -30,7 +30,7 @@ options:
   --name NAME       result file name under RUN_DIR/finetune/ (default: a timestamp)
   --backend NAME    tensorflow | wasm | cpu | auto (default: the config's)
   --json            print the result as JSON
-  --quiet           only errors and the result
+${logUsage()}
   -h, --help        this text`;
 
 function intFlag(value: string | undefined, flag: string, min: number): number | undefined {
@@ -54,7 +54,7 @@ async function runFinetune(argv: string[]): Promise<number> {
     name: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
-    quiet: { type: 'boolean' },
+    ...LOG_FLAGS,
   }, FINETUNE_USAGE);
   if (!parsed) return 0;
   const args = parsed.values;
@@ -80,7 +80,7 @@ async function runFinetune(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`--run: ${(e as Error).message}`, 2);
   }
-  const logger = new ConsoleLogger(args.quiet || args.json ? 'warn' : 'info');
+  const logger = commandLogger('finetune', args, { fallback: args.json ? 'warn' : 'info' });
   // The run as it was built for training (its config's parts, imports and backend), writing nothing.
   const trainer = await Trainer.fromConfig(configFile, { set: args.set ?? [], backend: args.backend as BackendRequest | undefined, logger, outDir: null });
   const config = trainer.config;

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import YAML from 'yaml';
 import type { BackendRequest } from '../backend/resolve-backend.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { logLevelShows, type ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
@@ -24,7 +25,7 @@ options:
   --out DIR         run directory (default: runs/NAME-TIMESTAMP)
   --resume          continue the run in --out (or the newest run of this config's
                     name under runs/) from its latest checkpoint
-  --quiet           only errors and the final summary
+${logUsage()}
   --debug-hooks     print which plugin ran at which hook during the first step
   --dry-run         check everything and write nothing: print the resolved config (YAML)
                     with the plan (data sizes, steps, parameters, backend) as # comments
@@ -58,14 +59,14 @@ async function runTrain(argv: string[]): Promise<number> {
     backend: { type: 'string' },
     out: { type: 'string' },
     resume: { type: 'boolean' },
-    quiet: { type: 'boolean' },
+    ...LOG_FLAGS,
     'debug-hooks': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   }, TRAIN_USAGE);
   if (!parsed) return 0;
   const args = parsed.values;
   if (!args.config) throw usageError('train', '--config FILE is required');
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const logger = commandLogger('train', args);
 
   // Config, parts and backend are checked, and the run directory chosen, before anything is
   // created on disk: exactly what Trainer.fromConfig does for a program.
@@ -96,7 +97,12 @@ async function runTrain(argv: string[]): Promise<number> {
   writeFileAtomic(paths.config!, JSON.stringify(config, null, 2) + '\n');
 
   const mode = config.trainer.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : config.trainer.progress;
-  const progress = new ProgressReporter(args.quiet ? 'none' : mode);
+  // Progress lines are info lines: off below info; through the logger (as JSON objects) with --log-format json.
+  const progress = !logLevelShows(logger.level, 'info')
+    ? new ProgressReporter('none')
+    : logger.format === 'json'
+      ? new ProgressReporter('lines', lineSink((l) => logger.info(l)))
+      : new ProgressReporter(mode);
   logger.beforeWrite = progress.clear;
   progress.attach(trainer.events);
 
@@ -218,6 +224,16 @@ function chooseRunDir(name: string, out: string | undefined, resume: boolean): s
     throw new UserError(`--out: ${out} already holds a run with checkpoints; pass --resume to continue it, or choose another directory`);
   }
   return dir;
+}
+
+/** A stream that hands each complete line written to it to `line`. */
+function lineSink(line: (text: string) => void): NodeJS.WritableStream {
+  return {
+    write(chunk: string | Uint8Array): boolean {
+      for (const l of String(chunk).split('\n')) if (l !== '') line(l);
+      return true;
+    },
+  } as NodeJS.WritableStream;
 }
 
 function countParams(t: Trainer): string {

@@ -83,6 +83,10 @@ export async function prepareRunConfig(source: ConfigSource, opts: PrepareRunCon
   if (issues.length || !top.config) throw new ConfigError(issues);
   for (const note of parts.notes) opts.logger?.warn(note);
   const config = parts.config as RunConfig;
+  opts.logger?.debug(
+    `${label}: valid (${(opts.set ?? []).length} --set); data ${config.data.name}, adapter ${config.adapter.name}, masking ${config.masking.name}, ` +
+      `model ${config.model.name}, optimizer ${config.optimizer.name}, schedule ${config.schedule.name}, plugins ${config.plugins.map((p) => p.name).join(', ') || 'none'}`,
+  );
   config.imports = absoluteImports(config.imports, baseDir);
   return { config, baseDir, file, source: label };
 }

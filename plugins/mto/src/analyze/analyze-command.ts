@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import {
-  ConsoleLogger,
+  LOG_FLAGS,
+  commandLogger,
+  logUsage,
   UserError,
   createTrainer,
   findCheckpoint,
@@ -29,7 +31,7 @@ options:
   --samples N       examples of the evaluation split to run (default ${ANALYZE_DEFAULTS.samples})
   --mask-rows N     masks drawn for the spatial-randomness check (default ${ANALYZE_DEFAULTS.maskRows})
   --backend NAME    tensorflow | wasm | cpu | auto (default: the config's)
-  --quiet           only errors and the report
+${logUsage()}
   -h, --help        this text`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -47,14 +49,14 @@ async function runAnalyze(argv: string[]): Promise<number> {
     samples: { type: 'string' },
     'mask-rows': { type: 'string' },
     backend: { type: 'string' },
-    quiet: { type: 'boolean' },
+    ...LOG_FLAGS,
   }, ANALYZE_USAGE);
   if (!parsed) return 0;
   const args = parsed.values;
   if (!args.checkpoint) throw usageError('analyze', '--checkpoint DIR is required');
   const samples = positiveInt(args.samples, '--samples', ANALYZE_DEFAULTS.samples);
   const maskRows = positiveInt(args['mask-rows'], '--mask-rows', ANALYZE_DEFAULTS.maskRows);
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const logger = commandLogger('analyze', args);
 
   const dir = findCheckpoint(resolve(args.checkpoint));
   const { config, baseDir } = await checkpointRunConfig(dir, args.config);
