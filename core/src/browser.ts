@@ -9,6 +9,7 @@ import 'reflect-metadata';
 
 export * from './rng/rng.js';
 export * from './util/errors.js';
+export * from './util/did-you-mean.js';
 export * from './hooks/ordering.js';
 export * from './hooks/hook.js';
 export * from './hooks/trainer-hooks.js';

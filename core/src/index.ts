@@ -18,6 +18,7 @@ export * from './di/create-trainer.js';
 export * from './node/trainer-from-config.js';
 export * from './run/progress.js';
 export * from './cli/commands.js';
+export * from './cli/log-options.js';
 export * from './cli/imports.js';
 export * from './cli/export-command.js';
 export { main as runCli } from './cli/main.js';

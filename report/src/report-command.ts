@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { UserError, writeFileAtomic, type CliCommand } from '@mtojs/core';
+import { UserError, parseCommandArgs, usageError, writeFileAtomic, type CliCommand } from '@mtojs/core';
 import { readRun } from './read-run.js';
 import { renderReport, runLabels } from './page.js';
 import { CSV_LAYOUTS, metricsCsv, type CsvLayout } from './csv.js';
@@ -33,31 +32,17 @@ options:
  * command: main() prints it). `write` receives what goes to stdout.
  */
 export async function runReport(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        title: { type: 'string' },
-        'max-images': { type: 'string' },
-        csv: { type: 'string' },
-        'csv-layout': { type: 'string' },
-        tensorboard: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UserError(`mto report: ${(e as Error).message}\n\n${REPORT_USAGE}`, 2);
-  }
+  const parsed = parseCommandArgs('report', argv, {
+    out: { type: 'string' },
+    title: { type: 'string' },
+    'max-images': { type: 'string' },
+    csv: { type: 'string' },
+    'csv-layout': { type: 'string' },
+    tensorboard: { type: 'string' },
+  }, REPORT_USAGE, { positionals: true, write });
+  if (!parsed) return 0;
   const { values: args, positionals: dirs } = parsed;
-  if (args.help) {
-    write(REPORT_USAGE + '\n');
-    return 0;
-  }
-  if (!dirs.length) throw new UserError(`mto report: give at least one run directory\n\n${REPORT_USAGE}`, 2);
+  if (!dirs.length) throw usageError('report', 'give at least one run directory');
   const csv = args.csv;
   if (csv === '') throw new UserError(`--csv: give a file name (or '-' for stdout)`, 2);
   if (args['csv-layout'] !== undefined && csv === undefined) throw new UserError(`--csv-layout needs --csv FILE`, 2);

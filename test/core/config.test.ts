@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseRunConfig, validateParts, applyOverride, ConfigError, Registry, registry } from '@mtojs/core';
+import { loadConfig, parseRunConfig, validateParts, applyOverride, prepareRunConfig, ConfigError, MemoryLogger, Registry, registry } from '@mtojs/core';
 import { tinyConfig } from './fixtures/tiny-task.js';
 
 function withFile(name: string, text: string, fn: (path: string) => void) {
@@ -85,6 +85,52 @@ test('--set overrides: nested paths, YAML values, list index and component name'
   });
   assert.throws(() => applyOverride(c, 'noequals'), /expected KEY=VALUE/);
   assert.throws(() => applyOverride(c, 'plugins.nothere.x=1'), /matches no entry/);
+});
+
+/** The ConfigError prepareRunConfig throws for a config and overrides. */
+async function configIssues(config: Record<string, unknown>, set: string[]): Promise<string[]> {
+  try {
+    await prepareRunConfig(config, { set, source: 'c.yaml', logger: new MemoryLogger() });
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    assert.equal(e.message, e.issues.join('\n'));
+    return e.issues;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test("a config's problems come in one pass: overrides, top level and every part's options, one line each, with the nearest field or name", async () => {
+  const issues = await configIssues(tinyConfig(), ['trainer.batchSize=-3', 'model.widht=3', 'foo.bar=1', 'masking.ratio=1.2', 'adapter.tokenSize=0', 'bad']);
+  assert.deepEqual(issues, [
+    '--set bad: expected KEY=VALUE, e.g. --set trainer.epochs=3',
+    'c.yaml: trainer.batchSize: Too small: expected number to be >=1 (found -3)',
+    "c.yaml: (top level): unknown field 'foo'",
+    'c.yaml: adapter.tokenSize: Too small: expected number to be >=1 (found 0)',
+    'c.yaml: masking.ratio: Too big: expected number to be <1 (found 1.2)',
+    "c.yaml: model: unknown field 'widht'; did you mean 'width'?",
+  ]);
+  const names = await configIssues(tinyConfig(), ['masking.name=exact-randon', 'trainer.epoch=3', 'trainr.epochs=3']);
+  assert.deepEqual(names, [
+    "c.yaml: trainer: unknown field 'epoch'; did you mean 'epochs'?",
+    "c.yaml: (top level): unknown field 'trainr'; did you mean 'trainer'?",
+    names[2],
+  ]);
+  assert.match(names[2]!, /^c\.yaml: masking\.name: unknown masking 'exact-randon' \(did you mean 'exact-random'\?\); known: .*exact-random/);
+});
+
+test("--set NAME.name=OTHER switches a part: the old part's options OTHER does not take are dropped, with one warning", async () => {
+  const logger = new MemoryLogger();
+  const base = tinyConfig({ schedule: { name: 'warmup-cosine', warmupEpochs: 2, minLrRatio: 0.1 } });
+  const { config } = await prepareRunConfig(base, { set: ['schedule.name=constant'], logger });
+  assert.deepEqual(config.schedule, { name: 'constant' });
+  assert.deepEqual(logger.lines, ["warn: schedule: --set schedule.name=constant replaced 'warmup-cosine'; dropped warmupEpochs, minLrRatio (not options of constant)"]);
+  // An option given by --set itself is kept, so a wrong one is still an error.
+  assert.deepEqual(await configIssues(base, ['schedule.name=constant', 'schedule.minLrRatio=0.2']), ["c.yaml: schedule: unknown field 'minLrRatio'"]);
+  // Options both parts take stay; a name set to itself switches nothing.
+  const back = await prepareRunConfig(tinyConfig({ optimizer: { name: 'adamw', lr: 0.5, beta2: 0.9 } }), { set: ['optimizer.name=sgd'], logger: new MemoryLogger() });
+  assert.equal((back.config.optimizer as Record<string, unknown>).lr, 0.5);
+  assert.equal((back.config.optimizer as Record<string, unknown>).beta2, undefined);
+  assert.deepEqual(await configIssues(base, ['schedule.name=warmup-cosine', 'schedule.bogus=1']), ["c.yaml: schedule: unknown field 'bogus'"]);
 });
 
 test('a registry refuses a second class under a taken name and a class without a schema', () => {

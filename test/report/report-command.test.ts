@@ -129,7 +129,7 @@ test('bad input: one line on stderr naming the file (and line), exit code 2, no 
     assert.match(usage.err, /give at least one run directory/);
     const flag = await reportInProcess(['good', '--bogus'], ws);
     assert.equal(flag.code, 2);
-    assert.match(flag.err, /Unknown option '--bogus'/);
+    assert.match(flag.err, /^error: mto report: unknown option '--bogus'\n/);
     const help = await reportInProcess(['--help'], ws);
     assert.equal(help.code, 0);
     assert.match(help.out, /usage: mto report RUN_DIR \[RUN_DIR\.\.\.\]/);

@@ -1,14 +1,13 @@
-import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { Trainer } from '../train/trainer.js';
 import type { BackendRequest } from '../backend/resolve-backend.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { checkpointName, findCheckpoint, listCheckpoints } from '../checkpoint/checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { exportEncoder } from '../encoder/export.js';
 import { encoderDirectory, ENCODER_JSON, ENCODER_WEIGHTS } from '../node/encoder-files.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
 export const EXPORT_USAGE = `usage: mto export RUN_DIR --out DIR [options]
 
@@ -23,7 +22,7 @@ options:
   --checkpoint NAME    a checkpoint of the run: step-N (default: the latest)
   --backend NAME       tensorflow | wasm | cpu | auto (default: the run's backend)
   --force              replace DIR if it exists
-  --quiet              only errors
+${logUsage(23)}
   -h, --help           this text`;
 
 /** `--checkpoint`: step-N (zero-padded or not) under RUN_DIR/checkpoints, or a checkpoint folder path. */
@@ -43,35 +42,21 @@ function checkpointDir(runDir: string, name: string | undefined, arg: string): s
 }
 
 async function runExport(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        checkpoint: { type: 'string' },
-        backend: { type: 'string' },
-        force: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${EXPORT_USAGE}`, 2);
-  }
+  const parsed = parseCommandArgs('export', argv, {
+    out: { type: 'string' },
+    checkpoint: { type: 'string' },
+    backend: { type: 'string' },
+    force: { type: 'boolean' },
+    ...LOG_FLAGS,
+  }, EXPORT_USAGE, { positionals: true });
+  if (!parsed) return 0;
   const args = parsed.values;
-  if (args.help) {
-    process.stdout.write(EXPORT_USAGE + '\n');
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) throw new UserError(`mto export: expected one RUN_DIR, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}\n\n${EXPORT_USAGE}`, 2);
-  if (!args.out) throw new UserError(`mto export: --out DIR is required\n\n${EXPORT_USAGE}`, 2);
+  if (parsed.positionals.length !== 1) throw usageError('export', `expected one RUN_DIR, got ${parsed.positionals.length ? parsed.positionals.join(' ') : 'none'}`);
+  if (!args.out) throw usageError('export', '--out DIR is required');
   const runArg = parsed.positionals[0];
   const runDir = resolve(runArg);
   const outDir = resolve(args.out);
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const logger = commandLogger('export', args);
 
   // Everything is checked before the run is rebuilt, and nothing is written before that succeeds.
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UserError(`${runArg}: no such run directory`, 2);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,11 +6,11 @@ import type { BackendRequest } from '../backend/resolve-backend.js';
 import { Trainer } from '../train/trainer.js';
 import { findCheckpoint } from '../checkpoint/checkpoint.js';
 import { finetune, type FinetuneResult } from '../eval/finetune.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { timeStamp } from '../run/run-dir.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
 export const FINETUNE_USAGE = `usage: mto finetune --run RUN_DIR [options]
 
@@ -31,7 +30,7 @@ options:
   --name NAME       result file name under RUN_DIR/finetune/ (default: a timestamp)
   --backend NAME    tensorflow | wasm | cpu | auto (default: the config's)
   --json            print the result as JSON
-  --quiet           only errors and the result
+${logUsage()}
   -h, --help        this text`;
 
 function intFlag(value: string | undefined, flag: string, min: number): number | undefined {
@@ -44,35 +43,22 @@ function intFlag(value: string | undefined, flag: string, min: number): number |
 }
 
 async function runFinetune(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        run: { type: 'string' },
-        labels: { type: 'string' },
-        epochs: { type: 'string' },
-        freeze: { type: 'string' },
-        'from-scratch': { type: 'boolean' },
-        seed: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        name: { type: 'string' },
-        backend: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`mto finetune: ${(e as Error).message.split('\n')[0]} (see mto finetune --help)`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(FINETUNE_USAGE + '\n');
-    return 0;
-  }
-  if (!args.run) throw new UserError(`mto finetune: --run RUN_DIR is required (see mto finetune --help)`, 2);
+  const parsed = parseCommandArgs('finetune', argv, {
+    run: { type: 'string' },
+    labels: { type: 'string' },
+    epochs: { type: 'string' },
+    freeze: { type: 'string' },
+    'from-scratch': { type: 'boolean' },
+    seed: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    name: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+    ...LOG_FLAGS,
+  }, FINETUNE_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.run) throw usageError('finetune', '--run RUN_DIR is required');
 
   // 1. Flags, the run directory and its config are checked before anything runs or is written.
   const labels = intFlag(args.labels, '--labels', 0);
@@ -94,7 +80,7 @@ async function runFinetune(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`--run: ${(e as Error).message}`, 2);
   }
-  const logger = new ConsoleLogger(args.quiet || args.json ? 'warn' : 'info');
+  const logger = commandLogger('finetune', args, { fallback: args.json ? 'warn' : 'info' });
   // The run as it was built for training (its config's parts, imports and backend), writing nothing.
   const trainer = await Trainer.fromConfig(configFile, { set: args.set ?? [], backend: args.backend as BackendRequest | undefined, logger, outDir: null });
   const config = trainer.config;

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { registry, PART_KINDS } from '../registry/registry.js';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../util/errors.js';
 import { importConfigured, importSpec } from './imports.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, type CliCommand } from './commands.js';
 
 export const LIST_USAGE = `usage: mto list [options]
 
@@ -17,25 +16,12 @@ options:
   -h, --help        this text`;
 
 async function runList(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        import: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${LIST_USAGE}`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(LIST_USAGE + '\n');
-    return 0;
-  }
+  const parsed = parseCommandArgs('list', argv, {
+    import: { type: 'string', multiple: true },
+    config: { type: 'string' },
+  }, LIST_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
   // The first-party packages were imported by the CLI's entry before any command runs.
   if (args.config) {
     const loaded = loadConfig(args.config);

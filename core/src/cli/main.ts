@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { registerCommand, getCommand, listCommands } from './commands.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { formatLogLine } from '../run/logger.js';
+import { LOG_FORMAT_ENV } from './log-options.js';
 import { trainCommand } from './train-command.js';
 import { listCommand } from './list-command.js';
 import { exportCommand } from './export-command.js';
@@ -26,6 +29,23 @@ ${cmds}
 Run 'mto <command> --help' for a command's options.`;
 }
 
+/** Whether the command line (or MTOJS_LOG_FORMAT) asks for JSON log lines: errors then come as JSON too. */
+function jsonErrors(argv: string[]): boolean {
+  const i = argv.indexOf('--log-format');
+  const flag = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--log-format='))?.slice('--log-format='.length);
+  return (flag ?? process.env[LOG_FORMAT_ENV]) === 'json';
+}
+
+/** One `error:` line per line of the message (a config's problems come together), then the hint as it is. */
+function printError(message: string, hint: string | undefined, json: boolean): void {
+  const lines = message.split('\n').filter((l) => l.trim() !== '');
+  if (json) {
+    process.stderr.write(lines.map((l) => formatLogLine('error', l, 'json') + '\n').join('') + (hint ? formatLogLine('info', hint, 'json') + '\n' : ''));
+    return;
+  }
+  process.stderr.write(lines.map((l) => `error: ${l}\n`).join('') + (hint ? `${hint}\n` : ''));
+}
+
 /** Runs the CLI; returns the exit code. User mistakes print one line (no stack trace). */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -40,15 +60,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const cmd = getCommand(name);
-    if (!cmd) throw new UserError(`unknown command '${name}'; commands: ${listCommands().map((c) => c.name).join(', ')}`, 2);
+    if (!cmd) {
+      const names = listCommands().map((c) => c.name);
+      throw new UserError(`unknown command '${name}'${didYouMean(name, names)}`, 2, { hint: `commands: ${names.join(', ')}; see 'mto --help'` });
+    }
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n`);
+      printError(e.message, e.hint, jsonErrors(argv));
       return e.exitCode;
     }
     if (e instanceof NonFiniteLossError) {
-      process.stderr.write(`error: ${e.message}\n`);
+      printError(e.message, undefined, jsonErrors(argv));
       return 1;
     }
     throw e;

@@ -1,14 +1,15 @@
-import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import YAML from 'yaml';
 import type { BackendRequest } from '../backend/resolve-backend.js';
-import { ConsoleLogger } from '../run/logger.js';
+import { logLevelShows, type ConsoleLogger } from '../run/logger.js';
+import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { ensureRunDirs, latestRunDir, newRunDir } from '../run/run-dir.js';
 import { ProgressReporter } from '../run/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import type { CliCommand } from './commands.js';
+import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
 import type { ProbeResult } from '../eval/probes.js';
@@ -26,8 +27,11 @@ options:
   --out DIR         run directory (default: runs/NAME-TIMESTAMP)
   --resume          continue the run in --out (or the newest run of this config's
                     name under runs/) from its latest checkpoint
-  --quiet           only errors and the final summary
-  --debug-hooks     print which plugin ran at which hook during the first step
+${logUsage()}
+  --debug-hooks     print which plugin ran at which hook in the first training step
+                    and the first evaluation
+  --dry-run         check everything and write nothing: print the resolved config (YAML)
+                    with the plan (data sizes, steps, parameters, backend) as # comments
   -h, --help        this text`;
 
 function pct(x: number | undefined): string {
@@ -52,36 +56,25 @@ export function summaryTable(rows: SummaryRow[], finetuneLabel = 'fine-tune'): s
 }
 
 async function runTrain(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        backend: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        'debug-hooks': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${TRAIN_USAGE}`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(TRAIN_USAGE + '\n');
-    return 0;
-  }
-  if (!args.config) throw new UserError(`mto train: --config FILE is required\n\n${TRAIN_USAGE}`, 2);
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const parsed = parseCommandArgs('train', argv, {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    backend: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    ...LOG_FLAGS,
+    'debug-hooks': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  }, TRAIN_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.config) throw usageError('train', '--config FILE is required');
+  const logger = commandLogger('train', args);
 
   // Config, parts and backend are checked, and the run directory chosen, before anything is
   // created on disk: exactly what Trainer.fromConfig does for a program.
   const set = [...(args.set ?? []), ...(args['debug-hooks'] ? ['trainer.debugHooks=true'] : [])];
+  if (args['dry-run']) return dryRun(args.config, set, args.backend as BackendRequest | undefined, logger, args.out, !!args.resume);
   const trainer = await Trainer.fromConfig(args.config, {
     set,
     backend: args.backend as BackendRequest | undefined,
@@ -107,7 +100,12 @@ async function runTrain(argv: string[]): Promise<number> {
   writeFileAtomic(paths.config!, JSON.stringify(config, null, 2) + '\n');
 
   const mode = config.trainer.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : config.trainer.progress;
-  const progress = new ProgressReporter(args.quiet ? 'none' : mode);
+  // Progress lines are info lines: off below info; through the logger (as JSON objects) with --log-format json.
+  const progress = !logLevelShows(logger.level, 'info')
+    ? new ProgressReporter('none')
+    : logger.format === 'json'
+      ? new ProgressReporter('lines', lineSink((l) => logger.info(l)))
+      : new ProgressReporter(mode);
   logger.beforeWrite = progress.clear;
   progress.attach(trainer.events);
 
@@ -200,6 +198,38 @@ function readSummary(path: string): Record<string, unknown> | null {
   }
 }
 
+/**
+ * `mto train --dry-run`: the config resolved and validated, the data read and the model built
+ * exactly as a run would, and nothing written. Stdout is the resolved config as YAML (a config
+ * file that runs as it is), the plan in # comment lines above it.
+ */
+async function dryRun(configFile: string, set: string[], backend: BackendRequest | undefined, logger: ConsoleLogger, out: string | undefined, resume: boolean): Promise<number> {
+  const trainer = await Trainer.fromConfig(configFile, { set, backend, logger, outDir: null });
+  try {
+    const config = trainer.config;
+    const runDir = chooseRunDir(config.name, out, resume);
+    await trainer.setup();
+    const d = trainer.data;
+    const n = trainer.parameters.reduce((a, p) => a + p.variable.size, 0);
+    const tc = config.trainer;
+    const planned = tc.epochs * trainer.stepsPerEpoch();
+    const plan = [
+      `mto train --dry-run: the config is valid; nothing was written`,
+      `run directory: ${runDir} (${resume ? 'resumed' : 'not created'})`,
+      `backend: ${tf.getBackend()}`,
+      `data: ${d.size('train')} train, ${d.size('val')} val, ${d.size('test')} test examples (evaluation split: ${trainer.evalSplit()})`,
+      `tokens: ${trainer.layout.numTokens} per example, ${trainer.layout.tokenDim} values each`,
+      `model: ${config.model.name}, ${n} parameters (${countParams(trainer)})`,
+      `steps: ${trainer.stepsPerEpoch()} per epoch (batch ${tc.batchSize}${tc.dropLast ? ', last partial batch dropped' : ''}) x ${tc.epochs} epochs = ${planned}` +
+        (trainer.totalSteps() < planned ? `; trainer.maxSteps stops at ${trainer.totalSteps()}` : ''),
+    ];
+    process.stdout.write(plan.map((l) => `# ${l}\n`).join('') + YAML.stringify(config));
+    return 0;
+  } finally {
+    trainer.dispose();
+  }
+}
+
 /** The run directory of `mto train`: --out, a new runs/NAME-TIMESTAMP, or (--resume) the newest run of NAME. */
 function chooseRunDir(name: string, out: string | undefined, resume: boolean): string {
   if (resume) {
@@ -214,6 +244,16 @@ function chooseRunDir(name: string, out: string | undefined, resume: boolean): s
     throw new UserError(`--out: ${out} already holds a run with checkpoints; pass --resume to continue it, or choose another directory`);
   }
   return dir;
+}
+
+/** A stream that hands each complete line written to it to `line`. */
+function lineSink(line: (text: string) => void): NodeJS.WritableStream {
+  return {
+    write(chunk: string | Uint8Array): boolean {
+      for (const l of String(chunk).split('\n')) if (l !== '') line(l);
+      return true;
+    },
+  } as NodeJS.WritableStream;
 }
 
 function countParams(t: Trainer): string {

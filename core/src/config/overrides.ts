@@ -6,7 +6,15 @@ import { ConfigError } from '../util/errors.js';
  * (`3`, `true`, `1e-3`, `[1, 2]`, `{a: 1}`, `text`). A segment may index a list by position
  * (`plugins.0.lambdaE`) or pick a component of a list by its name (`plugins.mto.lambdaE`).
  */
-export function applyOverride(config: Record<string, unknown>, assignment: string): void {
+/** What one `--set` changed: the field's path with list entries as indices, and its value before. */
+export interface AppliedOverride {
+  /** e.g. ['plugins', '0', 'lambdaE'] for `plugins.mto.lambdaE`. */
+  path: string[];
+  value: unknown;
+  previous: unknown;
+}
+
+export function applyOverride(config: Record<string, unknown>, assignment: string): AppliedOverride {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set trainer.epochs=3`);
   const key = assignment.slice(0, eq).trim();
@@ -20,17 +28,21 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   const parts = key.split('.');
   if (parts.some((p) => p === '')) throw new ConfigError(`--set ${assignment}: '${key}' has an empty path segment`);
   let node: any = config;
+  const path: string[] = [];
   for (let i = 0; i < parts.length - 1; i++) {
     const seg = parts[i];
     let next: any;
     if (Array.isArray(node)) {
-      next = /^\d+$/.test(seg) ? node[Number(seg)] : node.find((c: any) => c && typeof c === 'object' && c.name === seg);
+      const index = /^\d+$/.test(seg) ? Number(seg) : node.findIndex((c: any) => c && typeof c === 'object' && c.name === seg);
+      next = index < 0 ? undefined : node[index];
+      path.push(String(index));
       if (next === undefined) {
         throw new ConfigError(`--set ${assignment}: '${parts.slice(0, i + 1).join('.')}' matches no entry of the list (give an index or the name of a listed component)`);
       }
     } else {
       next = node[seg];
       if (next === undefined || next === null) next = node[seg] = {};
+      path.push(seg);
     }
     if (typeof next !== 'object') throw new ConfigError(`--set ${assignment}: '${parts.slice(0, i + 1).join('.')}' is ${JSON.stringify(next)}, not an object`);
     node = next;
@@ -38,6 +50,11 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   const last = parts[parts.length - 1];
   if (Array.isArray(node)) {
     if (!/^\d+$/.test(last)) throw new ConfigError(`--set ${assignment}: '${last}' is not an index of the list at '${parts.slice(0, -1).join('.')}'`);
+    const previous = node[Number(last)];
     node[Number(last)] = value;
-  } else node[last] = value;
+    return { path: [...path, last], value, previous };
+  }
+  const previous = node[last];
+  node[last] = value;
+  return { path: [...path, last], value, previous };
 }

@@ -1,14 +1,13 @@
 import { resolve } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
-import { loadConfig, parseRunConfig, validateParts } from '../config/load.js';
-import { applyOverride } from '../config/overrides.js';
+import { checkParts, checkTopLevel, readConfigFile } from '../config/load.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
 import { resolveBackend, type BackendRequest, type BackendResolution } from '../backend/resolve-backend.js';
 import { createTrainer } from '../di/create-trainer.js';
 import { absoluteImports, importBuiltins, importConfigured } from '../cli/imports.js';
 import { ConsoleLogger, type Logger } from '../run/logger.js';
 import type { Registry } from '../registry/registry.js';
-import { UserError } from '../util/errors.js';
+import { ConfigError, UserError } from '../util/errors.js';
 import type { Trainer } from '../train/trainer.js';
 
 /** A run config as a YAML/JSON file path, or as an object in the config file's shape. */
@@ -48,29 +47,46 @@ export interface PreparedRunConfig {
  * nothing is written.
  */
 export async function prepareRunConfig(source: ConfigSource, opts: PrepareRunConfigOptions = {}): Promise<PreparedRunConfig> {
-  let raw: RunConfig;
+  let input: Record<string, unknown>;
   let baseDir: string;
   let file: string | null = null;
   let label: string;
   if (typeof source === 'string') {
-    const loaded = loadConfig(source, opts.set ?? []);
-    raw = loaded.config;
-    baseDir = opts.baseDir ? resolve(opts.baseDir) : loaded.baseDir;
-    file = loaded.file;
+    file = resolve(source);
+    input = readConfigFile(file);
+    baseDir = opts.baseDir ? resolve(opts.baseDir) : resolve(file, '..');
     label = source;
   } else {
     if (source === null || typeof source !== 'object' || Array.isArray(source)) {
       throw new UserError(`config: expected a file path or an object of fields (name, data, adapter, masking, model, ...), got ${Array.isArray(source) ? 'an array' : typeof source}`, 2);
     }
-    const copy = structuredClone(source) as Record<string, unknown>;
-    for (const o of opts.set ?? []) applyOverride(copy, o);
+    input = structuredClone(source) as Record<string, unknown>;
     label = opts.source ?? 'config';
-    raw = parseRunConfig(copy, label);
     baseDir = resolve(opts.baseDir ?? process.cwd());
   }
+  // Every problem of the config is reported in one pass: the overrides', the top level's and
+  // every part's. Parts are checked even when the top level has problems (the imports that
+  // register them permitting), so one mistake does not hide the next.
+  const top = checkTopLevel(input, opts.set ?? [], label);
+  const issues = [...top.issues];
   await importBuiltins(opts.logger);
-  await importConfigured(raw.imports, baseDir, label);
-  const config = validateParts(raw, label, opts.registry);
+  const imports = top.config?.imports ?? (Array.isArray(input.imports) && input.imports.every((i) => typeof i === 'string' && i !== '') ? (input.imports as string[]) : []);
+  try {
+    await importConfigured(imports, baseDir, label);
+  } catch (e) {
+    // Without the imports, the parts they register would read as unknown names: stop here.
+    if (e instanceof UserError && issues.length) throw new ConfigError([...issues, ...e.message.split('\n')]);
+    throw e;
+  }
+  const parts = checkParts(top.config ?? input, label, opts.registry, top.switches);
+  issues.push(...parts.issues);
+  if (issues.length || !top.config) throw new ConfigError(issues);
+  for (const note of parts.notes) opts.logger?.warn(note);
+  const config = parts.config as RunConfig;
+  opts.logger?.debug(
+    `${label}: valid (${(opts.set ?? []).length} --set); data ${config.data.name}, adapter ${config.adapter.name}, masking ${config.masking.name}, ` +
+      `model ${config.model.name}, optimizer ${config.optimizer.name}, schedule ${config.schedule.name}, plugins ${config.plugins.map((p) => p.name).join(', ') || 'none'}`,
+  );
   config.imports = absoluteImports(config.imports, baseDir);
   return { config, baseDir, file, source: label };
 }

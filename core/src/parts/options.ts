@@ -9,6 +9,6 @@ import { formatZodIssues } from '../config/zod-format.js';
  */
 export function parsePartOptions<S extends z.ZodType>(schema: S, options: unknown, fieldPath: string): z.output<S> {
   const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) throw new ConfigError(formatZodIssues(parsed.error, fieldPath, options));
+  if (!parsed.success) throw new ConfigError(formatZodIssues(parsed.error, fieldPath, options, schema));
   return parsed.data;
 }

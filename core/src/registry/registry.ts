@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PartClass, PartContext } from '../parts/part.js';
 import { ConfigError } from '../util/errors.js';
 import { parsePartOptions } from '../parts/options.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 /** The kinds of swappable parts a config names. */
 export const PART_KINDS = ['data', 'adapter', 'masking', 'model', 'optimizer', 'schedule', 'plugin'] as const;
@@ -52,7 +53,7 @@ export class Registry {
     if (!cls) {
       const known = this.names(kind);
       throw new ConfigError(
-        `${fieldPath}.name: unknown ${kind} '${name}'; known: ${known.length ? known.join(', ') : '(none registered: is the package that provides it listed under imports?)'}`,
+        `${fieldPath}.name: unknown ${kind} '${name}'${didYouMean(name, known).replace(/^; (.*)$/, ' ($1)')}; known: ${known.length ? known.join(', ') : '(none registered: is the package that provides it listed under imports?)'}`,
       );
     }
     return cls;

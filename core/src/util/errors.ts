@@ -3,17 +3,26 @@
  * The CLI prints its message on one line, with no stack trace, and exits with `exitCode`.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  /** A line the CLI prints after the error, without the `error:` prefix (e.g. `see 'mto train --help'`). */
+  readonly hint?: string;
+
+  constructor(message: string, readonly exitCode = 1, opts: { hint?: string } = {}) {
     super(message);
     this.name = 'UserError';
+    if (opts.hint !== undefined) this.hint = opts.hint;
   }
 }
 
 /** An invalid configuration: exit code 2, and no run directory is created. */
 export class ConfigError extends UserError {
-  constructor(message: string) {
-    super(message, 2);
+  /** Every problem found, one line each (the message joins them with newlines). */
+  readonly issues: string[];
+
+  constructor(message: string | string[]) {
+    const issues = typeof message === 'string' ? message.split('\n') : message;
+    super(issues.join('\n'), 2);
     this.name = 'ConfigError';
+    this.issues = issues;
   }
 }
 

@@ -1,12 +1,15 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
-  ConsoleLogger,
+  LOG_FLAGS,
+  commandLogger,
+  logUsage,
   UserError,
   createTrainer,
   findCheckpoint,
   startBackend,
   writeFileAtomic,
+  parseCommandArgs,
+  usageError,
   type CliCommand,
 } from '@mtojs/core';
 import { ANALYZE_DEFAULTS, analyzeTrainer } from './analyze-trainer.js';
@@ -28,7 +31,7 @@ options:
   --samples N       examples of the evaluation split to run (default ${ANALYZE_DEFAULTS.samples})
   --mask-rows N     masks drawn for the spatial-randomness check (default ${ANALYZE_DEFAULTS.maskRows})
   --backend NAME    tensorflow | wasm | cpu | auto (default: the config's)
-  --quiet           only errors and the report
+${logUsage()}
   -h, --help        this text`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -39,34 +42,21 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
 }
 
 async function runAnalyze(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        checkpoint: { type: 'string' },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        samples: { type: 'string' },
-        'mask-rows': { type: 'string' },
-        backend: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message}\n\n${ANALYZE_USAGE}`, 2);
-  }
-  if (args.help) {
-    process.stdout.write(ANALYZE_USAGE + '\n');
-    return 0;
-  }
-  if (!args.checkpoint) throw new UserError(`mto analyze: --checkpoint DIR is required\n\n${ANALYZE_USAGE}`, 2);
+  const parsed = parseCommandArgs('analyze', argv, {
+    checkpoint: { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string' },
+    samples: { type: 'string' },
+    'mask-rows': { type: 'string' },
+    backend: { type: 'string' },
+    ...LOG_FLAGS,
+  }, ANALYZE_USAGE);
+  if (!parsed) return 0;
+  const args = parsed.values;
+  if (!args.checkpoint) throw usageError('analyze', '--checkpoint DIR is required');
   const samples = positiveInt(args.samples, '--samples', ANALYZE_DEFAULTS.samples);
   const maskRows = positiveInt(args['mask-rows'], '--mask-rows', ANALYZE_DEFAULTS.maskRows);
-  const logger = new ConsoleLogger(args.quiet ? 'warn' : 'info');
+  const logger = commandLogger('analyze', args);
 
   const dir = findCheckpoint(resolve(args.checkpoint));
   const { config, baseDir } = await checkpointRunConfig(dir, args.config);
