@@ -36,6 +36,9 @@ test('mto --help and mto train --help print usage and exit 0', () => {
     assert.equal(b.code, 0);
     assert.match(b.out, /--config FILE/);
     assert.match(b.out, /--resume/);
+    assert.match(b.out, /--dry-run/);
+    assert.match(b.out, /--log-format F/);
+    assert.match(b.out, /MTOJS_LOG_LEVEL/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
