@@ -137,8 +137,13 @@ test('mto train --dry-run prints the resolved config and the plan, builds data a
     assert.equal(resolved.model.name, 'tiny-attention');
     assert.deepEqual(resolved.imports, [FIXTURE]);
     const bad = mto(['train', '--config', cfg, '--dry-run', '--set', 'trainer.batchSize=1000'], dir);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'a batch larger than the data is a user mistake');
     assert.match(bad.err, /^error: trainer\.batchSize: 1000 is larger than the training split \(128 examples\)/m);
+    assert.deepEqual(readdirSync(dir), ['tiny.json']);
+    // A real run finds it too before the run directory exists.
+    const run = mto(['train', '--config', cfg, '--out', 'run', '--set', 'trainer.batchSize=1000'], dir);
+    assert.equal(run.code, 2);
+    assert.match(run.err, /^error: trainer\.batchSize: 1000 is larger than the training split/m);
     assert.deepEqual(readdirSync(dir), ['tiny.json']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

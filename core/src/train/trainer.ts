@@ -197,6 +197,7 @@ export class Trainer {
     await this.data.load();
     const layout = this.adapter.setup(this.data.info);
     this.masking.check?.(layout);
+    this.stepsPerEpoch(); // a batch larger than the data is a config mistake: found before any file is written
     const ft = this.config.eval.finetune;
     if (this.config.eval.enabled && ft.enabled && ft.labels > this.data.size('train')) {
       throw new ConfigError(`eval.finetune.labels: ${ft.labels} labelled examples asked for, but the training split has ${this.data.size('train')}`);
@@ -262,7 +263,7 @@ export class Trainer {
     const n = this.data.size('train');
     const bs = this.config.trainer.batchSize;
     const steps = this.config.trainer.dropLast ? Math.floor(n / bs) : Math.ceil(n / bs);
-    if (steps === 0) throw new UserError(`trainer.batchSize: ${bs} is larger than the training split (${n} examples) with dropLast on`);
+    if (steps === 0) throw new ConfigError(`trainer.batchSize: ${bs} is larger than the training split (${n} examples) with dropLast on; lower it or set trainer.dropLast: false`);
     return steps;
   }
 
