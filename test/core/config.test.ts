@@ -152,3 +152,24 @@ test('a registry refuses a second class under a taken name and a class without a
   assert.throws(() => r.register('model', class {} as never), /className/);
   assert.deepEqual(r.names('model'), ['a']);
 });
+
+test('a run name is one folder name: paths, dot-dot, control characters and very long names are refused', () => {
+  for (const name of ['../../../elsewhere/x', 'a/b', '..', '.hidden', 'line\nbreak', 'nul\u0000', 'x'.repeat(101)]) {
+    assert.throws(() => parseRunConfig({ ...tinyConfig(), name }), (e: unknown) => e instanceof ConfigError && /name: expected/.test(e.message), JSON.stringify(name));
+  }
+  for (const name of ['mnist-mae', 'run_2.b', 'A1']) assert.equal(parseRunConfig({ ...tinyConfig(), name }).name, name);
+});
+
+test('--set refuses prototype names and list indices past the end (no prototype pollution, no huge sparse list)', () => {
+  for (const bad of ['__proto__.polluted=1', '__proto__.toString=1', 'trainer.constructor.x=1', 'model.prototype=1']) {
+    const cfg: Record<string, unknown> = { trainer: {}, model: { name: 'm' } };
+    assert.throws(() => applyOverride(cfg, bad), (e: unknown) => e instanceof ConfigError && /is not a config field \(a reserved name\)/.test(e.message), bad);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+  const cfg: Record<string, unknown> = { plugins: [{ name: 'mto' }] };
+  const t0 = performance.now();
+  assert.throws(() => applyOverride(cfg, 'plugins.4294967294={name: mto}'), /index 4294967294 is past the end of 'plugins' \(1 entries; 1 appends one\)/);
+  assert.ok(performance.now() - t0 < 1000);
+  applyOverride(cfg, 'plugins.1={name: other}');
+  assert.deepEqual(cfg.plugins, [{ name: 'mto' }, { name: 'other' }]);
+});

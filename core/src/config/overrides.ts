@@ -14,6 +14,9 @@ export interface AppliedOverride {
   previous: unknown;
 }
 
+/** Names that would reach an object's prototype instead of a config field. */
+const RESERVED_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function applyOverride(config: Record<string, unknown>, assignment: string): AppliedOverride {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set trainer.epochs=3`);
@@ -27,6 +30,8 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   }
   const parts = key.split('.');
   if (parts.some((p) => p === '')) throw new ConfigError(`--set ${assignment}: '${key}' has an empty path segment`);
+  const reserved = parts.find((p) => RESERVED_SEGMENTS.has(p));
+  if (reserved !== undefined) throw new ConfigError(`--set ${assignment}: '${reserved}' is not a config field (a reserved name)`);
   let node: any = config;
   const path: string[] = [];
   for (let i = 0; i < parts.length - 1; i++) {
@@ -50,6 +55,10 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   const last = parts[parts.length - 1];
   if (Array.isArray(node)) {
     if (!/^\d+$/.test(last)) throw new ConfigError(`--set ${assignment}: '${last}' is not an index of the list at '${parts.slice(0, -1).join('.')}'`);
+    // An index past the end would make a sparse list of that length (a huge one stalls validation).
+    if (Number(last) > node.length) {
+      throw new ConfigError(`--set ${assignment}: index ${last} is past the end of '${parts.slice(0, -1).join('.')}' (${node.length} entries; ${node.length} appends one)`);
+    }
     const previous = node[Number(last)];
     node[Number(last)] = value;
     return { path: [...path, last], value, previous };

@@ -99,8 +99,15 @@ export const evalSchema = z.strictObject({
 });
 
 export const runConfigSchema = z.strictObject({
-  /** Names the run directory (runs/NAME-TIMESTAMP unless --out is given). */
-  name: z.string().min(1).default('run'),
+  /**
+   * Names the run directory (runs/NAME-TIMESTAMP unless --out is given): one folder name of
+   * letters, digits, '.', '_' and '-', so a run never lands outside runs/.
+   */
+  name: z
+    .string()
+    .max(100, { error: 'expected at most 100 characters (it names a folder)' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: "expected one folder name: letters, digits, '.', '_' and '-', starting with a letter or digit (no '/', no '..')" })
+    .default('run'),
   /** One seed drives weight init, masking and shuffling. */
   seed: z.number().int().default(0),
   /** Tensor backend: 'auto' picks tensorflow (tfjs-node-gpu / tfjs-node), then wasm, then cpu. */
