@@ -77,33 +77,70 @@ export function listCheckpoints(root: string): string[] {
     .map((n) => join(root, n));
 }
 
-/** Removes all but the newest `keep` checkpoints. */
+/** Whether process `pid` is running (signal 0 tests for it without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp folders of checkpoint writes that never finished (`.step-N.tmp-PID-...`,
+ * left by a process killed mid-write), skipping any whose writer is still running. Returns
+ * their names. Writes in this process are synchronous, so none of its own is in progress here.
+ */
+export function removeStaleTemps(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    const m = /^\.step-\d+\.tmp-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isRunning(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Removes all but the newest `keep` checkpoints, and what unfinished writes left behind. */
 export function pruneCheckpoints(root: string, keep: number): void {
   const all = listCheckpoints(root);
   for (const dir of all.slice(0, Math.max(0, all.length - keep))) rmSync(dir, { recursive: true, force: true });
+  removeStaleTemps(root);
 }
 
 /**
  * Finds the checkpoint to load from a path that may be a checkpoint directory, a run's
  * `checkpoints/` directory, or a run directory.
  */
-export function findCheckpoint(path: string): string {
+export function findCheckpoint(path: string, opts: { warn?: (message: string) => void } = {}): string {
   if (!existsSync(path)) throw new UserError(`${path}: no such checkpoint or run directory`);
   if (existsSync(join(path, 'model.json'))) return path;
   for (const root of [path, join(path, 'checkpoints')]) {
     const latest = join(root, 'latest');
+    let named: string | null = null;
     if (existsSync(latest)) {
-      const dir = join(root, readFileSync(latest, 'utf8').trim());
+      named = readFileSync(latest, 'utf8').trim();
+      const dir = join(root, named);
       if (existsSync(join(dir, 'model.json'))) return dir;
     }
     const all = listCheckpoints(root);
-    if (all.length) return all[all.length - 1];
+    if (all.length) {
+      const found = all[all.length - 1]!;
+      // An older checkpoint than the newest one written: whoever resumes must know.
+      if (named !== null) opts.warn?.(`${latest} names ${named}, which has no model.json (damaged or deleted); using ${basename(found)} instead`);
+      return found;
+    }
   }
   throw new UserError(`${path}: holds no checkpoint (expected model.json, or checkpoints/step-*/model.json)`);
 }
 
-export function loadCheckpoint(path: string): LoadedCheckpoint {
-  const dir = findCheckpoint(path);
+export function loadCheckpoint(path: string, opts: { warn?: (message: string) => void } = {}): LoadedCheckpoint {
+  const dir = findCheckpoint(path, opts);
   const jsonPath = join(dir, 'model.json');
   let json: CheckpointJson;
   try {

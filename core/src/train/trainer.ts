@@ -25,7 +25,7 @@ import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
 import { Initializer } from './initializer.js';
 import type { PluginHost } from './plugin-host.js';
 import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
-import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, type TrainingState } from '../checkpoint/checkpoint.js';
+import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, removeStaleTemps, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import { finetune } from '../eval/finetune.js';
 import type { EvalContext } from '../eval/eval-context.js';
@@ -620,7 +620,9 @@ export class Trainer {
   /** Restores weights, optimizer, RNG, position and plugin state from a checkpoint (directory or run directory). */
   async restore(path: string, opts: { weightsOnly?: boolean } = {}): Promise<TrainingState> {
     await this.setup();
-    const ck = loadCheckpoint(path);
+    const ck = loadCheckpoint(path, { warn: (m) => this.logger.warn(m) });
+    // A run killed while writing a checkpoint left its temp folder: nothing will finish it.
+    if (this.paths.checkpoints) for (const name of removeStaleTemps(this.paths.checkpoints)) this.logger.info(`removed ${name}, an unfinished checkpoint write`);
     try {
       assignByName(ck.dir, ck.tensors, this.model.variables(), 'model/');
       if (opts.weightsOnly) return ck.state;
