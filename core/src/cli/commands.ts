@@ -86,3 +86,16 @@ export function parseCommandArgs<const O extends FlagOptions>(
   }
   return parsed as ParsedCommandArgs<O>;
 }
+
+/**
+ * An integer-valued flag (`--labels 100`), undefined when absent; anything else than a whole
+ * number >= `min` is a user error naming the flag and what it got.
+ */
+export function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UserError(`${flag}: expected ${min === 0 ? 'a non-negative' : min === 1 ? 'a positive' : 'an'} integer, found '${value}'`, 2);
+  }
+  return n;
+}

@@ -10,7 +10,7 @@ import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { timeStamp } from '../run/run-dir.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
-import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
+import { integerFlag, parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
 export const FINETUNE_USAGE = `usage: mto finetune --run RUN_DIR [options]
 
@@ -33,15 +33,6 @@ options:
 ${logUsage()}
   -h, --help        this text`;
 
-function intFlag(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new UserError(`${flag}: expected ${min === 0 ? 'a non-negative' : min === 1 ? 'a positive' : 'an'} integer, found '${value}'`, 2);
-  }
-  return n;
-}
-
 async function runFinetune(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs('finetune', argv, {
     run: { type: 'string' },
@@ -61,9 +52,9 @@ async function runFinetune(argv: string[]): Promise<number> {
   if (!args.run) throw usageError('finetune', '--run RUN_DIR is required');
 
   // 1. Flags, the run directory and its config are checked before anything runs or is written.
-  const labels = intFlag(args.labels, '--labels', 0);
-  const epochs = intFlag(args.epochs, '--epochs', 1);
-  const seedFlag = intFlag(args.seed, '--seed', Number.MIN_SAFE_INTEGER);
+  const labels = integerFlag(args.labels, '--labels', 0);
+  const epochs = integerFlag(args.epochs, '--epochs', 1);
+  const seedFlag = integerFlag(args.seed, '--seed', Number.MIN_SAFE_INTEGER);
   if (args.freeze !== undefined && !['none', 'encoder'].includes(args.freeze)) {
     throw new UserError(`--freeze: expected none or encoder, found '${args.freeze}'`, 2);
   }

@@ -3,12 +3,12 @@ import {
   LOG_FLAGS,
   commandLogger,
   logUsage,
-  UserError,
   createTrainer,
   findCheckpoint,
   startBackend,
   writeFileAtomic,
   parseCommandArgs,
+  integerFlag,
   usageError,
   type CliCommand,
 } from '@mtojs/core';
@@ -34,13 +34,6 @@ options:
 ${logUsage()}
   -h, --help        this text`;
 
-function positiveInt(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: expected a positive integer, found '${value}'`, 2);
-  return n;
-}
-
 async function runAnalyze(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs('analyze', argv, {
     checkpoint: { type: 'string' },
@@ -54,8 +47,8 @@ async function runAnalyze(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const args = parsed.values;
   if (!args.checkpoint) throw usageError('analyze', '--checkpoint DIR is required');
-  const samples = positiveInt(args.samples, '--samples', ANALYZE_DEFAULTS.samples);
-  const maskRows = positiveInt(args['mask-rows'], '--mask-rows', ANALYZE_DEFAULTS.maskRows);
+  const samples = integerFlag(args.samples, '--samples', 1) ?? ANALYZE_DEFAULTS.samples;
+  const maskRows = integerFlag(args['mask-rows'], '--mask-rows', 1) ?? ANALYZE_DEFAULTS.maskRows;
   const logger = commandLogger('analyze', args);
 
   const dir = findCheckpoint(resolve(args.checkpoint));
