@@ -8,7 +8,7 @@ import { Registry, encoderDirectory, loadEncoder, registry, UserError, type Enco
 import '@mtojs/transformer';
 import '@mtojs/image';
 import { imagePixels } from '@mtojs/image';
-import { ROOT, featuresInFreshProcess, folderText, maxAbsDiff, mto, restoredTrainer, tempDir, trainerFeatures } from '../../core/fixtures/encoder-journey.js';
+import { ROOT, featuresInFreshProcess, maxAbsDiff, mto, trainAndExport, restoredTrainer, tempDir, trainerFeatures } from '../../core/fixtures/encoder-journey.js';
 
 /** The demo's MAE + MTO config, shrunk: 4 steps of 32 digits, a one-block encoder. */
 const TINY = [
@@ -26,14 +26,9 @@ test('image: pre-train (MAE + MTO) -> mto export -> loadEncoder gives the traine
   const { dir, cleanup } = tempDir('mtojs-enc-image-');
   let encoder: Encoder | null = null;
   try {
-    const train = mto(['train', '--config', join(ROOT, 'examples/mnist/mae-mto.yaml'), '--out', 'run', '--quiet', ...TINY], dir);
-    assert.equal(train.status, 0, train.stderr);
-    const exp = mto(['export', 'run', '--out', 'encoder'], dir);
-    assert.equal(exp.status, 0, exp.stderr);
-    const encDir = join(dir, 'encoder');
+    const { encDir, files, json } = trainAndExport('examples/mnist/mae-mto.yaml', TINY, dir);
 
     // The folder: model.json and weights.bin; model weights only; no path back to the run, its data or its config.
-    const { files, json } = folderText(encDir);
     assert.deepEqual(files, ['model.json', 'weights.bin']);
     const modelJson = JSON.parse(json);
     assert.equal(modelJson.format, 'mtojs-encoder');

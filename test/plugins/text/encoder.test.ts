@@ -8,7 +8,7 @@ import { Rng, UserError, loadEncoder, pickedEvenly, type Encoder } from '@mtojs/
 import '@mtojs/transformer';
 import '@mtojs/text';
 import { TextCorpusSource } from '@mtojs/text';
-import { ROOT, featuresInFreshProcess, folderText, maxAbsDiff, mto, restoredTrainer, tempDir, trainerFeatures } from '../../core/fixtures/encoder-journey.js';
+import { featuresInFreshProcess, maxAbsDiff, trainAndExport, restoredTrainer, tempDir, trainerFeatures } from '../../core/fixtures/encoder-journey.js';
 
 const WORDS = 'the meeting agenda budget Café naïve résumé cheap pills offer free winner click here report quarterly schedule project deadline team lunch friday invoice attached urgent account verify password'.split(' ');
 
@@ -37,12 +37,7 @@ test('text: pre-train (BERT-style MLM) -> mto export -> loadEncoder embeds strin
       'eval.enabled=false',
       'adapter.evalExamples=0',
     ].flatMap((s) => ['--set', s]);
-    const train = mto(['train', '--config', join(ROOT, 'examples/text/mlm.yaml'), '--out', 'run', '--quiet', ...sets], dir);
-    assert.equal(train.status, 0, train.stderr);
-    const exp = mto(['export', 'run', '--out', 'encoder'], dir);
-    assert.equal(exp.status, 0, exp.stderr);
-    const encDir = join(dir, 'encoder');
-    const { files, json } = folderText(encDir);
+    const { encDir, files, json } = trainAndExport('examples/text/mlm.yaml', sets, dir);
     assert.deepEqual(files, ['model.json', 'weights.bin']);
     assert.ok(!json.includes('docs.txt') && !json.includes(dir), 'no path to the data');
     const topology = JSON.parse(json).modelTopology;
