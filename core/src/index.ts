@@ -13,6 +13,7 @@ export * from './node/artifact-writer.js';
 export * from './run/run-dir.js';
 export * from './run/metrics-writer.js';
 export * from './train/trainer.js';
+export * from './train/heldout-loss.js';
 export * from './train/resume-message.js';
 export * from './di/create-trainer.js';
 export * from './node/trainer-from-config.js';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { finalMetrics, metricCurve, readRunRecords, type Curve } from './metrics.js';
 import type { PlannedStudy, RunSpec, StudyPlan } from './plan.js';
 import { metricsFile, runStatus, type DoneRecord } from './state.js';
-import { auc, epochsToTarget, mean, meanCurve, ratio, spread, type Spread } from './stats.js';
+import { auc, epochsToTarget, mean, meanCurve, pairedDifference, ratio, spread, type PairedDifference, type Spread } from './stats.js';
 
 /** One finished run, reduced to what the report needs. */
 export interface RunResult {
@@ -50,6 +50,8 @@ export interface ArmResult {
   metric: Spread;
   final: Record<string, Spread>;
   auc: Spread;
+  /** The final metric minus the baseline's, seed by seed (the same seed: same data order, init and masks). */
+  paired: PairedDifference;
   /** Per seed AUC_arm / AUC_baseline, over the seeds both finished. */
   rauc: Spread;
   /** Mean AUC of the arm / mean AUC of the baseline. */
@@ -172,6 +174,13 @@ export function analyzeStudy(study: PlannedStudy, metricOverride?: { metric: str
       metric: spread(runs.map((r) => (r.curve.length ? r.curve[r.curve.length - 1][1] : NaN))),
       final: Object.fromEntries(Object.entries(finals).map(([k, v]) => [k, spread(v)])),
       auc: spread(aucs),
+      paired: pairedDifference(
+        runs.flatMap((r) => {
+          const b = baseFinal.get(r.seed);
+          const v = r.curve.length ? r.curve[r.curve.length - 1][1] : null;
+          return b === undefined || b === null || v === null ? [] : [{ seed: r.seed, arm: v, baseline: b }];
+        }),
+      ),
       rauc: spread(raucs),
       raucOfMeans: ratio(mean(aucs), baseAucMean),
       toTargetSameSeed: targetSummary(runs, baseFinal, baseEpochs, direction, null),

@@ -13,6 +13,8 @@ export interface ConvergenceArgs {
   armSets: Record<string, string[]>;
   name: string | null;
   seeds: number[];
+  /** Fractions of the epoch budget each arm is trained for, each run with its own full schedule (default [1]). */
+  budgets: number[];
   sets: string[];
   epochs: number | null;
   probeLabels: number | null;
@@ -41,6 +43,7 @@ export function defaultArgs(): ConvergenceArgs {
     armSets: {},
     name: null,
     seeds: [0, 1, 2],
+    budgets: [1],
     sets: [],
     epochs: null,
     probeLabels: null,
@@ -71,6 +74,8 @@ study:
   --arm-set ARM:KEY=VALUE   an override for one arm only (repeatable)
   --name NAME         the custom study's name (default: custom)
   --seeds N|a,b,...   N seeds 0..N-1, or the listed seeds (default 3)
+  --budgets F,F,...   train every arm for each fraction of the epochs, each run with its own
+                      full schedule (default 1), e.g. 0.5,1: the paper's E/2 vs E protocol
   --set KEY=VALUE     an override for every arm (repeatable), e.g. --set data.valSize=1000
   --epochs N          = --set trainer.epochs=N (the budget)
   --probe-labels N    = --set eval.maxTrainExamples=N (labelled examples of the probes)
@@ -88,7 +93,7 @@ running:
   --report-only       recompute the results from the finished runs; train nothing`;
 
 const VALUE_FLAGS = [
-  '--study', '--baseline', '--mto', '--arm', '--arm-set', '--name', '--seeds', '--set', '--epochs', '--probe-labels', '--mask-ratio',
+  '--study', '--baseline', '--mto', '--arm', '--arm-set', '--name', '--seeds', '--budgets', '--set', '--epochs', '--probe-labels', '--mask-ratio',
   '--metric', '--direction', '--split', '--out', '--jobs', '--nice',
 ];
 const BOOL_FLAGS = ['--force', '--dry-run', '--report-only'];
@@ -127,6 +132,14 @@ function seeds(value: string): number[] {
   const list = items.map(Number);
   if (new Set(list).size !== list.length) throw new ConvergenceUsageError(`--seeds: '${value}' lists a seed twice`);
   return list;
+}
+
+function budgets(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = items.map(Number);
+  if (items.length === 0 || list.some((b) => !Number.isFinite(b) || b <= 0 || b > 1)) throw new ConvergenceUsageError(`--budgets: expected fractions of the epochs in (0, 1], e.g. 0.5,1, got '${value}'`);
+  if (new Set(list).size !== list.length) throw new ConvergenceUsageError(`--budgets: '${value}' lists a budget twice`);
+  return [...list].sort((x, y) => y - x);
 }
 
 function armName(flag: string, name: string): string {
@@ -198,6 +211,9 @@ export function parseConvergenceArgs(argv: readonly string[]): ConvergenceArgs {
         break;
       case '--seeds':
         a.seeds = seeds(value);
+        break;
+      case '--budgets':
+        a.budgets = budgets(value);
         break;
       case '--set':
         a.sets.push(assignment('--set', value));

@@ -13,6 +13,8 @@ export interface StudyPlan {
   direction: 'max' | 'min';
   split: 'val' | 'test';
   seeds: number[];
+  /** Fractions of the epochs each arm is trained for (absent in older plans: [1]). */
+  budgets?: number[];
   /** Overrides of every arm, in order. */
   sets: string[];
   arms: PlannedArm[];
@@ -27,6 +29,9 @@ export interface PlannedArm {
   sets: string[];
   /** trainer.epochs after the overrides: the run's budget. */
   epochs: number;
+  /** With --budgets: the arm it was expanded from and the fraction of its epochs (its name is ARM@FRACTION). */
+  base?: string;
+  budget?: number;
 }
 
 /** One training run of a study. */
@@ -62,7 +67,7 @@ export function studyDefs(args: ConvergenceArgs): StudyDef[] {
     const sets = [...common];
     if (args.maskRatio !== null) sets.push(`masking.ratio=${args.maskRatio}`);
     const metric = args.metric ?? 'eval/probe_acc';
-    defs.push({ name: args.name ?? 'custom', arms: withArmSets(args.arms), seeds: args.seeds, sets, metric, direction: args.direction ?? defaultDirection(metric), split: args.split });
+    defs.push({ name: args.name ?? 'custom', arms: withArmSets(args.arms), seeds: args.seeds, budgets: args.budgets, sets, metric, direction: args.direction ?? defaultDirection(metric), split: args.split });
   }
   for (const name of args.studies) {
     const p = presetByName(name)!;
@@ -75,7 +80,7 @@ export function studyDefs(args: ConvergenceArgs): StudyDef[] {
       seen.add(a.name);
     }
     const metric = args.metric ?? p.metric;
-    defs.push({ name, arms: withArmSets(arms), seeds: args.seeds, sets, metric, direction: args.direction ?? defaultDirection(metric), split: args.split });
+    defs.push({ name, arms: withArmSets(arms), seeds: args.seeds, budgets: args.budgets, sets, metric, direction: args.direction ?? defaultDirection(metric), split: args.split });
   }
   for (const arm of Object.keys(args.armSets)) {
     if (!defs.some((d) => d.arms.some((a) => a.name === arm))) throw new ConvergenceUsageError(`--arm-set: no arm is named '${arm}' (arms: ${[...new Set(defs.flatMap((d) => d.arms.map((a) => a.name)))].join(', ')})`);
@@ -114,12 +119,32 @@ export function planStudy(def: StudyDef, outRoot: string, title = def.name): Pla
       throw e;
     }
     const epochs = (loaded.config as { trainer: { epochs: number } }).trainer.epochs;
-    arms.push({ name: arm.name, config: file, configSha256: sha256(file), sets: [...arm.sets], epochs });
+    const budgets = def.budgets ?? [1];
+    if (budgets.length === 1 && budgets[0] === 1) {
+      arms.push({ name: arm.name, config: file, configSha256: sha256(file), sets: [...arm.sets], epochs });
+    } else {
+      // Each budget is its own run with its own full schedule (trainer.epochs set last), not a
+      // point read inside the longer run's schedule.
+      for (const budget of budgets) {
+        const e = budgetEpochs(epochs, budget);
+        arms.push({ name: `${arm.name}@${budget}`, base: arm.name, budget, config: file, configSha256: sha256(file), sets: [...arm.sets, `trainer.epochs=${e}`], epochs: e });
+      }
+    }
     resolved.push({ arm: arm.name, config: loaded.config as unknown as Record<string, unknown> });
   }
-  const plan: StudyPlan = { version: 1, name: def.name, metric: def.metric, direction: def.direction, split: def.split, seeds: [...def.seeds], sets: [...def.sets], arms };
+  const plan: StudyPlan = { version: 1, name: def.name, metric: def.metric, direction: def.direction, split: def.split, seeds: [...def.seeds], ...(def.budgets && !(def.budgets.length === 1 && def.budgets[0] === 1) ? { budgets: [...def.budgets] } : {}), sets: [...def.sets], arms };
   const runs = runsOf(plan, dir);
   return { dir, plan, runs, warnings: budgetWarnings(resolved), title };
+}
+
+/** The epochs of a budget: the fraction of the full epochs, rounded, at least 1. */
+export function budgetEpochs(epochs: number, budget: number): number {
+  return Math.max(1, Math.round(epochs * budget));
+}
+
+/** An arm's directory inside the study: ARM, or ARM/budget-F for an arm expanded by --budgets. */
+export function armDir(arm: Pick<PlannedArm, 'name' | 'base' | 'budget'>): string {
+  return arm.base !== undefined ? join(arm.base, `budget-${arm.budget}`) : arm.name;
 }
 
 /** The runs of a plan. Seed-major: with fewer jobs than runs, every arm of seed 0 finishes before
@@ -134,7 +159,7 @@ export function runsOf(plan: StudyPlan, dir: string): RunSpec[] {
       configSha256: arm.configSha256,
       sets: [...plan.sets, ...arm.sets, ...forcedSets(seed, plan.split)],
       epochs: arm.epochs,
-      dir: join(dir, arm.name, `seed-${seed}`),
+      dir: join(dir, armDir(arm), `seed-${seed}`),
     })),
   );
 }
@@ -168,7 +193,7 @@ function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
 export function planDifferences(old: StudyPlan, now: StudyPlan): string[] {
   const out: string[] = [];
   const j = (x: unknown) => JSON.stringify(x);
-  for (const k of ['metric', 'direction', 'split', 'seeds', 'sets'] as const) {
+  for (const k of ['metric', 'direction', 'split', 'seeds', 'budgets', 'sets'] as const) {
     if (j(old[k]) !== j(now[k])) out.push(`${k}: ${j(old[k])} before, ${j(now[k])} now`);
   }
   const oldNames = old.arms.map((a) => a.name);

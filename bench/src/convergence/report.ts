@@ -28,7 +28,7 @@ export const curvesFileName = (metric: string) => `curves-${metric.replace(/[^A-
 function armTable(r: StudyResults): string[] {
   const better = r.direction === 'max' ? 'higher is better' : 'lower is better';
   const lines = [
-    `| arm | n | final ${r.metric} | AUC | RAUC (per seed) | RAUC (of means) | epochs to the baseline's final, same seed | ratio to the baseline's epochs | reached | epochs to the baseline's mean final | s per run |`,
+    `| arm | n | final ${r.metric} | AUC | RAUC (per seed) | RAUC (of means) | epochs to the baseline's final, same seed (within one schedule) | ratio to the baseline's epochs | reached | epochs to the baseline's mean final (within one schedule) | s per run |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const a of r.arms) {
@@ -36,7 +36,26 @@ function armTable(r: StudyResults): string[] {
       `| ${a.name}${a.baseline && a.name !== 'baseline' ? ' (baseline)' : ''} | ${a.finished}/${a.planned} | ${fmtSpread(a.metric)} | ${fmtSpread(a.auc)} | ${fmtSpread(a.rauc)} | ${fmt(a.raucOfMeans)} | ${epochsText(a.toTargetSameSeed)} | ${fmtSpread(a.toTargetSameSeed.ratio)} | ${a.toTargetSameSeed.reached}/${a.toTargetSameSeed.n} | ${a.meanCurveToTarget === null ? (a.curve.length ? 'not reached' : '-') : `${a.meanCurveToTarget} (mean curve)`} | ${fmtSpread(a.seconds, (x) => (x === null ? '-' : x.toFixed(0)))} |`,
     );
   }
-  lines.push('', `${r.metric}: ${better}. AUC: the area under the metric's curve over epochs (trapezoid) divided by the epochs it spans; RAUC: an arm's AUC over the baseline's.`);
+  lines.push('', `${r.metric}: ${better}. AUC: the area under the metric's curve over epochs (trapezoid) divided by the epochs it spans; RAUC: an arm's AUC over the baseline's. Epochs-to-target are read inside each run's own schedule, which decays to 0 at its end, so no earlier epoch is annealed: compare separate budgets (--budgets) for the paper's protocol.`);
+  return lines;
+}
+
+const interval = (i: [number, number] | null) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
+
+/** Each arm's final metric minus the baseline's, paired by seed, with 95% intervals. */
+function pairedTable(r: StudyResults): string[] {
+  const arms = r.arms.filter((a) => !a.baseline);
+  if (arms.length === 0) return [];
+  const base = r.arms[0]?.name ?? 'baseline';
+  const lines = [
+    `| arm | pairs | mean difference in final ${r.metric} vs ${base} | std | 95% t-interval | 95% bootstrap interval | per seed |`,
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const a of arms) {
+    const p = a.paired;
+    lines.push(`| ${a.name} | ${p.n} | ${fmt(p.mean)} | ${fmt(p.std)} | ${interval(p.t95)} | ${interval(p.bootstrap95)} | ${p.perSeed.map((x) => `${x.seed}: ${fmt(x.diff)}`).join(', ')} |`);
+  }
+  lines.push('', `Differences are arm - ${base} for the same seed (the same data order, initialisation and masks). The t-interval is mean ± t(0.975, n-1) · std / sqrt(n); the bootstrap resamples the pairs (10,000 times, fixed seed).`);
   return lines;
 }
 
@@ -99,6 +118,8 @@ export function formatStudyMarkdown(r: StudyResults): string {
     '',
     ...armTable(r),
   ];
+  const paired = pairedTable(r);
+  if (paired.length) out.push('', '### Paired differences (by seed)', '', ...paired);
   const refs = referenceLine(r);
   if (refs) out.push('', refs);
   if (r.warnings.length) out.push('', ...r.warnings.map((w) => `- warning: ${w}`));

@@ -68,3 +68,62 @@ export function meanCurve(curves: readonly Curve[]): { epoch: number; mean: numb
     return { epoch: e, mean: mean(ys)!, std: std(ys), n: ys.length };
   });
 }
+
+/** Two-sided 95% quantiles of Student's t, t_{0.975, df}, for df = 1..30 (then 1.96 is close enough above 120). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+export function tQuantile975(df: number): number {
+  if (df < 1) return NaN;
+  if (df <= 30) return T975[df - 1];
+  if (df <= 60) return 2.042 + ((2.0 - 2.042) * (df - 30)) / 30;
+  if (df <= 120) return 2.0 + ((1.98 - 2.0) * (df - 60)) / 60;
+  return 1.96;
+}
+
+/** Per-seed differences arm - baseline, summarised: mean, spread, and two 95% intervals. */
+export interface PairedDifference {
+  n: number;
+  mean: number | null;
+  std: number | null;
+  /** mean ± t_{0.975, n-1} · std / sqrt(n); null below two pairs. */
+  t95: [number, number] | null;
+  /** Percentile bootstrap of the mean (10,000 resamples of the pairs, a fixed seed); null below two pairs. */
+  bootstrap95: [number, number] | null;
+  perSeed: { seed: number; arm: number; baseline: number; diff: number }[];
+}
+
+/** A small seeded generator for the bootstrap (mulberry32): the same intervals on every report. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pairedDifference(pairs: { seed: number; arm: number; baseline: number }[], resamples = 10000): PairedDifference {
+  const ok = pairs.filter((p) => Number.isFinite(p.arm) && Number.isFinite(p.baseline));
+  const perSeed = ok.map((p) => ({ ...p, diff: p.arm - p.baseline }));
+  const d = perSeed.map((p) => p.diff);
+  const m = mean(d);
+  const s = std(d);
+  let t95: [number, number] | null = null;
+  let bootstrap95: [number, number] | null = null;
+  if (m !== null && s !== null) {
+    const half = (tQuantile975(d.length - 1) * s) / Math.sqrt(d.length);
+    t95 = [m - half, m + half];
+    const rand = mulberry32(0x5eed);
+    const means = new Float64Array(resamples);
+    for (let r = 0; r < resamples; r++) {
+      let sum = 0;
+      for (let i = 0; i < d.length; i++) sum += d[Math.floor(rand() * d.length)];
+      means[r] = sum / d.length;
+    }
+    means.sort();
+    bootstrap95 = [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
+  }
+  return { n: d.length, mean: m, std: s, t95, bootstrap95, perSeed };
+}

@@ -14,6 +14,8 @@ export interface StudyDef {
   /** The first arm is the baseline the others are compared with. */
   arms: ArmDef[];
   seeds: number[];
+  /** Fractions of each arm's epochs it is also trained for, each with its own full schedule; [1] = just the budget. */
+  budgets?: number[];
   /** `--set` overrides applied to every arm (before the arm's own). */
   sets: string[];
   metric: string;

@@ -94,6 +94,11 @@ export const evalSchema = z.strictObject({
   /** Also evaluate the encoder at random initialisation and the raw inputs, once, for comparison. */
   baselines: z.boolean().default(true),
   batchSize: z.number().int().min(1).default(256),
+  /**
+   * eval/heldout_loss: the task loss on this many examples of the evaluated split (the first
+   * ones), with masks fixed by the seed, the same at every evaluation (0 = off).
+   */
+  heldoutExamples: z.number().int().min(0).default(1000),
   /** Fine-tuning accuracy (eval/ft_acc) at the same evaluation points; see docs/finetuning.md. */
   finetune: finetuneSchema.default(finetuneSchema.parse({})),
 });

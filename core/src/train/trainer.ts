@@ -22,6 +22,9 @@ import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { MetricsWriter } from '../run/metrics-writer.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
+import { applyReplacements, disposePrepared } from './prepared-batch.js';
+import { heldoutLoss } from './heldout-loss.js';
+export { applyReplacements } from './prepared-batch.js';
 import { Initializer } from './initializer.js';
 import type { PluginHost } from './plugin-host.js';
 import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
@@ -555,6 +558,11 @@ export class Trainer {
           this.logger.info(`fine-tune (${res.trainExamples} labels, ${res.epochs} epochs, freeze ${res.freeze}): ${(100 * res.accuracy).toFixed(1)}% on ${res.evalExamples} ${res.split} examples in ${res.seconds.toFixed(1)} s`);
         }
       }
+      if (this.config.eval.heldoutExamples > 0) {
+        // Its own fixed stream: the same masks every evaluation, and the adapter's draws unchanged.
+        const h = heldoutLoss({ ...ctx, rng: this.rng.stream('eval/heldout') }, this.layout, this.config.eval.heldoutExamples);
+        if (h) metrics['eval/heldout_loss'] = h.loss;
+      }
       if (this.adapter.evaluate) {
         for (const [k, v] of Object.entries(await this.adapter.evaluate(ctx))) metrics[`eval/${k}`] = v;
       }
@@ -662,26 +670,6 @@ export class Trainer {
     }
     this.optimizer.dispose();
   }
-}
-
-/**
- * Feeds the model the strategy's replacement ids (BERT's random-token share): rebuilds the int32
- * input ids from `prepared.tokenIds` with `replaceIds[i]` at every predicted position that names
- * one (>= 0), and swaps it in for `prepared.tokens`. Runs outside the gradient tape.
- */
-export function applyReplacements(prepared: PreparedBatch, replaceIds: Int32Array, target: Uint8Array, rawInputs: tf.Tensor): void {
-  const ids = prepared.tokenIds;
-  if (!ids) throw new Error('masking: the strategy replaces token ids, but the adapter gives no PreparedBatch.tokenIds (a discrete-token adapter is needed)');
-  if (replaceIds.length !== ids.length) throw new RangeError(`masking: replaceIds has ${replaceIds.length} ids, expected ${ids.length}`);
-  const fed = Int32Array.from(ids);
-  for (let i = 0; i < fed.length; i++) if (target[i] && replaceIds[i] >= 0) fed[i] = replaceIds[i];
-  const old = prepared.tokens;
-  prepared.tokens = tf.tensor(fed, old.shape, 'int32');
-  if (old !== rawInputs) old.dispose();
-}
-
-function disposePrepared(p: PreparedBatch, rawInputs: tf.Tensor): void {
-  for (const t of [p.tokens, p.targets, p.padding]) if (t && t !== rawInputs && !t.isDisposed) t.dispose();
 }
 
 function flatten(r: StepResult): Record<string, number> {

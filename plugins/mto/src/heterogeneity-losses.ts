@@ -1,13 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * [ours] L_e = - mean over the early layers of Het^l: minimising it raises the masked/visible
- * heterogeneity where the paper found it speeds up convergence.
+ * [ours] L_e over the early layers. With a `target` tau (the default reading):
+ * L_e = mean over the early layers of max(0, tau - Het^l), a hinge that raises heterogeneity up
+ * to tau and then stops. Without one (`target` null, the first reading):
+ * L_e = - mean over the early layers of Het^l, which keeps pushing; an entropy-based Het is
+ * largest when visible rows attend only to themselves, so unbounded it switches attention off
+ * (docs/mto.md, "Why L_e has a target").
  * @param earlyHet batch-mean Het of each early layer, in layer order
+ * @param target tau in [0, 1], or null for the unbounded form
  */
-export function earlyLoss(earlyHet: readonly tf.Scalar[]): tf.Scalar {
+export function earlyLoss(earlyHet: readonly tf.Scalar[], target: number | null = null): tf.Scalar {
   if (earlyHet.length === 0) throw new RangeError('earlyLoss needs the heterogeneity of at least one early layer');
-  return tf.neg(tf.div(tf.addN([...earlyHet]), earlyHet.length)) as tf.Scalar;
+  if (target === null) return tf.neg(tf.div(tf.addN([...earlyHet]), earlyHet.length)) as tf.Scalar;
+  if (!(target >= 0 && target <= 1)) throw new RangeError(`earlyLoss: target must lie in [0, 1], got ${target}`);
+  const shortfalls = earlyHet.map((h) => tf.relu(tf.sub(target, h)));
+  return tf.div(tf.addN(shortfalls), shortfalls.length) as tf.Scalar;
 }
 
 /**

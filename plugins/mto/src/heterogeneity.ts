@@ -3,6 +3,7 @@ import { ConfigError } from '@mtojs/core';
 import { attentionJs } from './measures/attention-js.js';
 import { entropyGap } from './measures/entropy-gap.js';
 import { featureCosine } from './measures/feature-cosine.js';
+import { supportEntropyGap } from './measures/support-entropy-gap.js';
 
 /**
  * A differentiable measure of how different masked tokens are from visible ones in one layer.
@@ -53,4 +54,4 @@ export function getHeterogeneityMeasure(name: string): HeterogeneityMeasure {
   return m;
 }
 
-for (const m of [attentionJs, entropyGap, featureCosine]) registerHeterogeneityMeasure(m);
+for (const m of [attentionJs, entropyGap, featureCosine, supportEntropyGap]) registerHeterogeneityMeasure(m);

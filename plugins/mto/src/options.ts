@@ -30,8 +30,17 @@ export const diagnosticsSchema = z.strictObject({
   every: z.number().int().min(1).optional(),
 });
 
-/** The default heterogeneity measure (chosen on a validation split: docs/mto.md). */
-export const DEFAULT_MEASURE = 'entropy-gap';
+/**
+ * The default heterogeneity measure: compares masked and visible rows on equal terms under
+ * recalibration (docs/mto.md). 'entropy-gap', the first reading, stays available by name.
+ */
+export const DEFAULT_MEASURE = 'support-entropy-gap';
+
+/** The default target of L_e (docs/mto.md, "How the defaults were chosen"). */
+export const DEFAULT_TARGET_E = 0.2;
+
+/** The default margin of L_r: non-zero, so L_r acts while heterogeneity is flat across layers. */
+export const DEFAULT_DELTA = 0.05;
 
 const measureName = z.string().min(1).superRefine((name, ctx) => {
   if (!hasHeterogeneityMeasure(name)) {
@@ -53,12 +62,18 @@ export const mtoOptionsSchema = z.strictObject({
   lambdaSpa: z.number().min(0).default(0),
   /** Weight of L_e (raise heterogeneity in the early layers). */
   lambdaE: z.number().min(0).default(0.1),
+  /**
+   * Target tau of L_e = mean max(0, tau - Het) over the early layers: heterogeneity is raised up
+   * to tau, not without bound. null = the unbounded reading -mean Het (kept for comparison; it
+   * has a degenerate optimum, docs/mto.md).
+   */
+  targetE: z.number().min(0).max(1).nullable().default(DEFAULT_TARGET_E),
   /** Weight of L_r (heterogeneity decreasing through the later layers). */
   lambdaR: z.number().min(0).default(0.1),
   /** How many of the first layers of the module count as early (L_e); the rest are later (L_r). */
   earlyLayers: z.number().int().min(1).default(1),
-  /** Margin of L_r. */
-  delta: z.number().min(0).default(0),
+  /** Margin of L_r: each later layer's Het must lie at least delta below the one before it. */
+  delta: z.number().min(0).max(1).default(DEFAULT_DELTA),
   /** Heterogeneity measure: 'attention-js', 'entropy-gap', 'feature-cosine' or one registered with registerHeterogeneityMeasure. */
   measure: measureName.default(DEFAULT_MEASURE),
   /** Linear warm-up of the lambdas over the first N optimiser steps (0 = none). */

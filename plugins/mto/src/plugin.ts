@@ -146,7 +146,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       host.events.on('batchEnd', listener);
       this.untaps.push(() => host.events.off('batchEnd', listener));
     }
-    const terms = [c.spa && `L_spa x ${o.lambdaSpa}`, c.early && `L_e x ${o.lambdaE}`, c.rank && `L_r x ${o.lambdaR}`].filter(Boolean);
+    const terms = [c.spa && `L_spa x ${o.lambdaSpa}`, c.early && `L_e x ${o.lambdaE}${o.targetE === null ? ' (unbounded)' : ` (target ${o.targetE})`}`, c.rank && `L_r x ${o.lambdaR} (margin ${o.delta})`].filter(Boolean);
     const where = describeLayerRange(o.recalibration.layers);
     const recal = !c.recalibration
       ? 'no recalibration'
@@ -246,7 +246,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
     const { early, later } = splitLayers(L, o.earlyLayers);
     if (c.early) {
       const values = early.map(het).filter((h): h is tf.Scalar => h !== null);
-      if (values.length > 0) ctx.add(MTO_TERMS.early, earlyLoss(values), o.lambdaE * factor);
+      if (values.length > 0) ctx.add(MTO_TERMS.early, earlyLoss(values, o.targetE), o.lambdaE * factor);
     }
     if (c.rank) {
       const values = later.map(het);

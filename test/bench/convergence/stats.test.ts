@@ -155,3 +155,64 @@ test('study statistics from run directories: hand-computed epochs-to-target, RAU
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('paired differences: per-seed arm - baseline, mean, std, a hand-checked 95% t-interval and a bootstrap interval inside the range', () => {
+  const pairs = [0.1, 0.3, 0.2, 0.4, 0.0].map((d, seed) => ({ seed, arm: 0.5 + d, baseline: 0.5 }));
+  const p = cv.pairedDifference(pairs);
+  assert.equal(p.n, 5);
+  close(p.mean, 0.2, 1e-12);
+  const sd = Math.sqrt(0.1 / 4); // deviations -0.1, 0.1, 0, 0.2, -0.2
+  close(p.std, sd, 1e-12);
+  const half = (2.776 * sd) / Math.sqrt(5);
+  close(p.t95![0], 0.2 - half, 1e-9);
+  close(p.t95![1], 0.2 + half, 1e-9);
+  assert.ok(p.bootstrap95![0] >= 0 && p.bootstrap95![1] <= 0.4 && p.bootstrap95![0] < 0.2 && p.bootstrap95![1] > 0.2, `bootstrap ${p.bootstrap95}`);
+  assert.deepEqual(cv.pairedDifference(pairs), p, 'the bootstrap is seeded: the same intervals every time');
+  const one = cv.pairedDifference(pairs.slice(0, 1));
+  assert.equal(one.t95, null);
+  assert.equal(one.bootstrap95, null);
+  assert.equal(cv.tQuantile975(1), 12.706);
+  assert.equal(cv.tQuantile975(1000), 1.96);
+});
+
+test('separate budgets: --budgets 0.5,1 trains every arm for E/2 and E epochs, each its own run, and pairs them with the baseline at E', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-conv-budget-'));
+  try {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const base = { name: 'a', data: { name: 'mnist', trainSize: 32, testSize: 32 }, adapter: { name: 'image', patchSize: 7 }, masking: { name: 'random' }, model: { name: 'mae' }, trainer: { epochs: 4 } };
+    writeFileSync(a, JSON.stringify(base));
+    writeFileSync(b, JSON.stringify({ ...base, name: 'b' }));
+    const args = cv.parseConvergenceArgs(['--baseline', a, '--mto', b, '--seeds', '2', '--budgets', '1,0.5', '--out', join(dir, 'out')]);
+    assert.deepEqual(args.budgets, [1, 0.5]);
+    const study = cv.planStudy(cv.studyDefs(args)[0], args.out);
+    assert.deepEqual(study.plan.arms.map((x) => [x.name, x.epochs, x.sets.at(-1)]), [
+      ['baseline@1', 4, 'trainer.epochs=4'],
+      ['baseline@0.5', 2, 'trainer.epochs=2'],
+      ['mto@1', 4, 'trainer.epochs=4'],
+      ['mto@0.5', 2, 'trainer.epochs=2'],
+    ]);
+    assert.deepEqual(study.plan.budgets, [1, 0.5]);
+    assert.equal(study.runs.length, 8);
+    assert.ok(study.runs.find((r) => r.arm === 'mto@0.5' && r.seed === 1)!.dir.endsWith(join('mto', 'budget-0.5', 'seed-1')));
+    // The headline comparison: MTO at E/2 against the baseline at E, seed by seed.
+    const get = (arm: string, seed: number) => study.runs.find((r) => r.arm === arm && r.seed === seed)!;
+    for (const seed of [0, 1]) {
+      fakeRun(get('baseline@1', seed), [0.2, 0.4, 0.5, 0.6 + 0.1 * seed]);
+      fakeRun(get('baseline@0.5', seed), [0.3, 0.5]);
+      fakeRun(get('mto@1', seed), [0.3, 0.5, 0.6, 0.7]);
+      fakeRun(get('mto@0.5', seed), [0.4, 0.65 + 0.1 * seed]);
+    }
+    const r = cv.analyzeStudy(study);
+    const half = r.arms.find((x) => x.name === 'mto@0.5')!;
+    assert.deepEqual(half.paired.perSeed.map((x) => [x.seed, Number(x.diff.toFixed(12))]), [[0, 0.05], [1, 0.05]]);
+    close(half.paired.mean, 0.05, 1e-12);
+    const md = cv.formatStudyMarkdown(r);
+    assert.match(md, /### Paired differences \(by seed\)/);
+    assert.match(md, /\| mto@0\.5 \| 2 \| 0\.050 \|/);
+    assert.match(md, /within one schedule/);
+    assert.throws(() => cv.parseConvergenceArgs(['--baseline', a, '--mto', b, '--budgets', '0.5,1.5']), /--budgets: expected fractions of the epochs in \(0, 1\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

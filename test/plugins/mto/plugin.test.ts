@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { ConfigError, registry, type PartContext, type PluginHost } from '@mtojs/core';
-import { HARD_BIAS, MtoPlugin, applyMto, entropyGap, rankLoss, spaLoss, type MtoOptionsInput } from '@mtojs/mto';
+import { DEFAULT_DELTA, DEFAULT_TARGET_E, HARD_BIAS, MtoPlugin, applyMto, entropyGap, rankLoss, spaLoss, supportEntropyGap, type MtoOptionsInput } from '@mtojs/mto';
 import { assertAllFinite, assertClose, info, makeHost, makeLossContext, stepContext } from './helpers.js';
 
 before(async () => {
@@ -85,8 +85,9 @@ function assertUntouched(sim: SimulatedStep, key: string): void {
   assert.equal(sim.logitsOut.get(key), sim.logitsIn.get(key), `${key} logits pass through unchanged`);
 }
 
-// The default measure (entropy-gap, chosen by the convergence benchmark on a validation split).
-const het = (probs: tf.Tensor4D) => tf.mean(entropyGap.compute(probs, tf.tensor2d(MASK))) as tf.Scalar;
+// The default measure (support-entropy-gap: docs/mto.md) and the first reading (entropy-gap).
+const het = (probs: tf.Tensor4D) => tf.mean(supportEntropyGap.compute(probs, tf.tensor2d(MASK))) as tf.Scalar;
+const oldHet = (probs: tf.Tensor4D) => tf.mean(entropyGap.compute(probs, tf.tensor2d(MASK))) as tf.Scalar;
 
 test('defaults: hard recalibration of every mixing-module layer, L_e and L_r with the right names, weights and values', () => {
   const { host } = makeHost('encoder');
@@ -103,6 +104,17 @@ test('defaults: hard recalibration of every mixing-module layer, L_e and L_r wit
     ['mto/r', 0.1],
   ]);
   const hets = [0, 1, 2, 3].map((l) => het(sim.probs.get(`encoder/${l}`)!));
+  // L_e is the hinge max(0, target - Het) of the first layer, L_r ranks layers 1..3 with the margin.
+  assertClose(got[0].value, Math.max(0, DEFAULT_TARGET_E - hets[0].dataSync()[0]), 1e-6);
+  assertClose(got[1].value, rankLoss(hets.slice(1), DEFAULT_DELTA).dataSync()[0], 1e-6);
+});
+
+test('the first reading stays available: entropy-gap with an unbounded L_e (targetE: null) and delta 0', () => {
+  const { host } = makeHost('encoder');
+  applyMto(host, { measure: 'entropy-gap', targetE: null, delta: 0 });
+  const sim = simulateStep(host, 0);
+  const got = terms(sim);
+  const hets = [0, 1, 2, 3].map((l) => oldHet(sim.probs.get(`encoder/${l}`)!));
   assertClose(got[0].value, -hets[0].dataSync()[0], 1e-6);
   assertClose(got[1].value, rankLoss(hets.slice(1)).dataSync()[0], 1e-6);
 });
@@ -173,12 +185,12 @@ test('a lambda of 0 switches its term off; with everything off nothing is tapped
 
 test('a feature measure taps block outputs instead of attention probabilities', () => {
   const { host } = makeHost('encoder');
-  applyMto(host, { measure: 'feature-cosine', lambdaR: 0 });
+  applyMto(host, { measure: 'feature-cosine', lambdaR: 0, targetE: null });
   assert.equal(host.hooks.blockOutput.isUsed, true);
   assert.equal(host.hooks.attentionProbs.isUsed, false);
   const got = terms(simulateStep(host, 0));
   assert.equal(got[0].name, 'mto/e');
-  assert.ok(Number.isFinite(got[0].value) && got[0].value < 0);
+  assert.ok(Number.isFinite(got[0].value) && got[0].value < 0, `unbounded L_e = -Het: ${got[0].value}`);
 });
 
 test('evaluation passes add no terms but keep the recalibration', () => {
@@ -278,7 +290,7 @@ test('the log says the recalibrated layers in words, and an L_r without later pa
   const { host, logger } = makeHost('encoder');
   // 4 layers, 3 of them early: one later layer, no pair for L_r to rank.
   applyMto(host, { earlyLayers: 3, lambdaE: 0.1, lambdaR: 0.1 });
-  assert.ok(logger.lines.some((l) => /^mto: module 'encoder', hard recalibration \(visible tokens ignore masked ones\) in every layer, L_e x 0.1, L_r x 0.1/.test(l)), logger.lines.join('\n'));
+  assert.ok(logger.lines.some((l) => /^mto: module 'encoder', hard recalibration \(visible tokens ignore masked ones\) in every layer, L_e x 0.1 \(target 0.2\), L_r x 0.1 \(margin 0.05\)/.test(l)), logger.lines.join('\n'));
   assert.ok(!logger.lines.some((l) => /beta=inf|0\.\.-1/.test(l)));
   simulateStep(host, 0);
   simulateStep(host, 1);

@@ -40,7 +40,9 @@ for (const model of ['mae', 'simmim'] as const) {
         const expected = s.terms.task + 0.1 * s.terms[MTO_TERMS.early] + 0.1 * s.terms[MTO_TERMS.rank];
         assert.ok(Math.abs(s.loss - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `step ${s.step}: ${s.loss} != ${expected}`);
         assert.notEqual(s.loss, s.terms.task);
-        assert.ok(s.terms[MTO_TERMS.early] < 0 && s.terms[MTO_TERMS.early] >= -1, `L_e = -Het lies in [-1, 0): ${s.terms[MTO_TERMS.early]}`);
+        assert.ok(s.terms[MTO_TERMS.early] >= 0 && s.terms[MTO_TERMS.early] <= 0.2, `L_e = max(0, 0.2 - Het) lies in [0, 0.2]: ${s.terms[MTO_TERMS.early]}`);
+        // L_r acts: with a margin, heterogeneity that does not fall layer by layer costs something.
+        assert.ok(s.terms[MTO_TERMS.rank] > 0, `L_r at step ${s.step}: ${s.terms[MTO_TERMS.rank]}`);
         assertDiagnostics(s, (s.step + 1) % 2 === 0);
       }
       assert.equal(Object.keys(mtoOf(trainer).diagnosticMeansByName()).length, 4 * LAYERS);
@@ -82,3 +84,23 @@ function assertDiagnostics(s: StepMetrics, expected: boolean): void {
     assert.equal(s.extra[`mto/vis2mask/L${l}`], 0, 'hard recalibration leaves no visible->masked mass');
   }
 }
+
+test("L_r's gradient reaches the encoder in the shipped SimMIM + MTO config (simmim-mto.yaml)", async () => {
+  // Two runs of the shipped config, L_e off, differing only in lambdaR: after one step the
+  // weights differ exactly where L_r's gradient flows (the encoder), and the task head does not.
+  const run = async (lambdaR: number) => {
+    const { trainer } = tinyTrainer('simmim-mto.yaml', [...TINY.simmim, 'trainer.epochs=1', 'data.trainSize=16', 'plugins.mto.lambdaE=0', `plugins.mto.lambdaR=${lambdaR}`, 'plugins.mto.diagnostics={enabled: false}']);
+    try {
+      const steps = await fitSteps(trainer);
+      const weights = new Map(trainer.parameters.map((p) => [p.name, Array.from(p.variable.dataSync())]));
+      return { steps, weights };
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const off = await run(0);
+  const on = await run(1);
+  assert.ok(on.steps[0].terms[MTO_TERMS.rank] > 0, `L_r at step 0: ${on.steps[0].terms[MTO_TERMS.rank]}`);
+  const changed = [...on.weights].filter(([name, w]) => w.some((v, i) => v !== off.weights.get(name)![i])).map(([name]) => name);
+  assert.ok(changed.some((n) => /encoder/.test(n)), `parameters changed by L_r: ${changed.join(', ') || 'none'}`);
+});

@@ -40,7 +40,19 @@ export interface DataSingularity {
   distanceRatio: number | null;
   /** Verdict: the mask token is more isolated than the median real token (isolation > 0.5). */
   distinct: boolean;
+  /**
+   * Real tokens the mask token could be mistaken for: those within `threshold` of it, with
+   * threshold = radius x the real tokens' spread (the RMS distance of real tokens from their
+   * mean). Blank image patches all embed to the stem's bias, so a mask token near the bias
+   * collides with every one of them (41% of MNIST's 7x7 patches).
+   */
+  near: { radius: number; spread: number; threshold: number; count: number; fraction: number };
+  /** Verdict: more than `maxNearFraction` of real tokens lie within the threshold. */
+  collides: boolean;
 }
+
+/** Defaults of the collision check: within 0.25 spreads, and more than 1% of real tokens. */
+export const NEAR_DEFAULTS = { radius: 0.25, maxNearFraction: 0.01 } as const;
 
 const EPS = 1e-12;
 
@@ -60,7 +72,13 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max
  * @param real row-major [R, W] real-token embeddings, R >= 2, in random order
  * @param referenceTokens how many of the first rows of `real` get their nearest-neighbour distance measured
  */
-export function dataSingularity(maskToken: ArrayLike<number>, real: Float32Array, referenceTokens: number): DataSingularity {
+export function dataSingularity(
+  maskToken: ArrayLike<number>,
+  real: Float32Array,
+  referenceTokens: number,
+  nearOptions: { radius?: number; maxNearFraction?: number } = {},
+): DataSingularity {
+  const { radius, maxNearFraction } = { ...NEAR_DEFAULTS, ...nearOptions };
   const W = maskToken.length;
   if (W === 0 || real.length % W !== 0) throw new RangeError(`dataSingularity: ${real.length} real values are not rows of the mask token's ${W}`);
   const R = real.length / W;
@@ -76,6 +94,14 @@ export function dataSingularity(maskToken: ArrayLike<number>, real: Float32Array
   for (let d = 0; d < W; d++) tokenNormSq += maskToken[d] ** 2;
   const tokenNorm = Math.sqrt(tokenNormSq);
 
+  const centre = new Float64Array(W);
+  for (let r = 0; r < R; r++) for (let d = 0; d < W; d++) centre[d] += real[r * W + d] / R;
+  let spreadSq = 0;
+  for (let r = 0; r < R; r++) for (let d = 0; d < W; d++) spreadSq += (real[r * W + d] - centre[d]) ** 2 / R;
+  const spread = Math.sqrt(spreadSq);
+  const threshold = radius * spread;
+  let nearCount = 0;
+
   const toToken = { nearest: Infinity, sum: 0, bestCos: -Infinity, sumCos: 0 };
   for (let r = 0; r < R; r++) {
     let sq = 0;
@@ -86,6 +112,7 @@ export function dataSingularity(maskToken: ArrayLike<number>, real: Float32Array
       dot += x * maskToken[d];
     }
     const dist = Math.sqrt(sq);
+    if (dist < threshold) nearCount++;
     const cos = dot / (norms[r] * tokenNorm + EPS);
     toToken.nearest = Math.min(toToken.nearest, dist);
     toToken.sum += dist;
@@ -137,5 +164,7 @@ export function dataSingularity(maskToken: ArrayLike<number>, real: Float32Array
     isolation,
     distanceRatio: median > 0 ? toToken.nearest / median : null,
     distinct: isolation > 0.5,
+    near: { radius, spread, threshold, count: nearCount, fraction: nearCount / R },
+    collides: nearCount / R > maxNearFraction,
   };
 }

@@ -44,7 +44,7 @@ export function formatReport(r: AnalysisReport): string {
   if (!c.available) {
     lines.push(`(c) data singularity: not measured: ${c.reason}`);
   } else {
-    lines.push(`(c) data singularity: ${c.distinct ? 'distinct' : 'NOT distinct'} (in the ${m.name} input space, ${c.width} features, before positional encodings)`);
+    lines.push(`(c) data singularity: ${c.distinct && !c.collides ? 'distinct' : 'NOT distinct'} (in the ${m.name} input space, ${c.width} features, before positional encodings)`);
     lines.push(
       `    mask token vs ${c.realTokens} real tokens: nearest distance ${num(c.maskToken.nearestDistance)} (mean ${num(c.maskToken.meanDistance)}), ` +
         `nearest cosine ${num(c.maskToken.nearestCosine)} (mean ${num(c.maskToken.meanCosine)}); norm ${num(c.maskToken.norm)} vs real ${num(c.real.meanNorm)}`,
@@ -52,6 +52,10 @@ export function formatReport(r: AnalysisReport): string {
     lines.push(
       `    real tokens' nearest-neighbour distance: p10 ${num(c.real.nearestDistance.p10)} / median ${num(c.real.nearestDistance.median)} / p90 ${num(c.real.nearestDistance.p90)}; ` +
         `the mask token is more isolated than ${pct(c.isolation)} of real tokens (distance ratio ${num(c.distanceRatio, 2)})`,
+    );
+    lines.push(
+      `    ${c.collides ? 'WARNING: ' : ''}${c.near.count} of ${c.realTokens} real tokens (${pct(c.near.fraction)}) lie within ${num(c.near.threshold)} of the mask token ` +
+        `(${c.near.radius} x the real tokens' spread ${num(c.near.spread)})${c.collides ? ': the mask token is hard to tell from them (e.g. blank patches that all embed to the stem bias)' : ''}`,
     );
   }
   return lines.join('\n') + '\n';
