@@ -56,3 +56,20 @@ test('dataSingularity: hand-checked distances, cosines and isolation', () => {
   assert.equal(onData.isolation, 0);
   assert.equal(onData.distinct, false);
 });
+
+test('dataSingularity: real tokens within radius x spread of the mask token are counted, and many of them is a collision', () => {
+  // 6 of 10 real tokens are blank (all at the stem bias, 0); the mask token sits 0.02 from them.
+  const real = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 3, 3, 3, -3, 0]);
+  const r = dataSingularity([0.02, 0], real, 10);
+  assert.equal(r.near.count, 6);
+  assert.equal(r.near.fraction, 0.6);
+  assert.equal(r.collides, true);
+  const far = dataSingularity([10, 10], real, 10);
+  assert.equal(far.near.count, 0);
+  assert.equal(far.collides, false);
+  // The threshold is radius x the RMS distance of the real tokens from their mean.
+  const centre = [0.3, 0.6];
+  const rows = Array.from({ length: 10 }, (_, i) => [real[2 * i], real[2 * i + 1]]);
+  const spread = Math.sqrt(rows.reduce((s, [x, y]) => s + (x - centre[0]) ** 2 + (y - centre[1]) ** 2, 0) / 10);
+  assert.ok(Math.abs(r.near.spread - spread) < 1e-9 && Math.abs(r.near.threshold - 0.25 * spread) < 1e-9, `spread ${r.near.spread}`);
+});

@@ -43,7 +43,7 @@ test('mto analyze on a tiny MAE + MTO checkpoint: one profile entry per decoder 
     assert.deepEqual(report.mixingModule, { name: 'decoder', layers: 3, tokens: 16, maxEntropy: Math.log(16) });
     assert.deepEqual(report.profile.map((l) => l.layer), [0, 1, 2]);
     for (const l of report.profile) {
-      assert.deepEqual(Object.keys(l.het).sort(), ['attention-js', 'entropy-gap', 'feature-cosine']);
+      assert.deepEqual(Object.keys(l.het).sort(), ['attention-js', 'entropy-gap', 'feature-cosine', 'support-entropy-gap']);
       for (const [name, v] of Object.entries(l.het)) inUnit(v, `L${l.layer} het ${name}`);
       assert.equal(l.vis2mask, 0, 'hard recalibration (the run applies its plugins) leaves no visible->masked mass');
       for (const e of [l.entropyMasked, l.entropyVisible]) assert.ok(e !== null && e >= 0 && e <= Math.log(16) + 1e-6, `entropy ${e}`);

@@ -1,7 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeTrainer } from '@mtojs/mto';
+import { analyzeTrainer, formatReport } from '@mtojs/mto';
 import { TINY, tinyTrainer, useCpu } from './tiny-run.js';
 
 before(useCpu);
@@ -29,6 +29,22 @@ test('analyzeTrainer on a SimMIM baseline: the encoder profile, the mask token a
     assert.equal(consistency.maxDeviation, 0);
     const singularity = a.properties.dataSingularity;
     assert.ok(singularity.available && singularity.realTokens === 8 * (16 - masked) && singularity.width === 16);
+  } finally {
+    trainer.dispose();
+  }
+});
+
+test('mto analyze flags the MNIST collision: at initialisation blank 7x7 patches embed to the stem bias, next to the 0.02-std mask token', async () => {
+  const { trainer } = tinyTrainer('simmim.yaml', [...TINY.simmim, 'data.trainSize=64', 'data.testSize=64']);
+  try {
+    await trainer.setup();
+    const report = analyzeTrainer(trainer, { samples: 64, maskRows: 200 });
+    const c = report.properties.dataSingularity;
+    assert.ok(c.available, 'measured');
+    if (!c.available) return;
+    assert.equal(c.collides, true, `near: ${JSON.stringify(c.near)}`);
+    assert.ok(c.near.fraction > 0.25, `fraction of real tokens near the mask token: ${c.near.fraction}`);
+    assert.match(formatReport(report), /\(c\) data singularity: NOT distinct[\s\S]*WARNING: \d+ of \d+ real tokens/);
   } finally {
     trainer.dispose();
   }
