@@ -85,7 +85,7 @@ export class MaeModel implements MaskedModel {
       stem: adapter.createStem({ inputWidth: o.width, outputWidth: o.decoderWidth }, init),
       encoder: new TokenEncoder(init, layout, o),
       decoderEmbed: new Linear(init, o.width, o.decoderWidth),
-      maskToken: init.truncatedNormal([o.decoderWidth], 0.02),
+      maskToken: init.truncatedNormal([o.decoderWidth], o.maskTokenStd),
       decoderPositions: fixedPositions(init, layout, o.decoderWidth, 'decoderWidth'),
       decoder: new TransformerStack(init, { width: o.decoderWidth, depth: o.decoderDepth, heads: o.decoderHeads, mlpRatio: o.mlpRatio }),
     };

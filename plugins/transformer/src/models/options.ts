@@ -18,6 +18,12 @@ export const encoderOptionsShape = {
   cls: z.boolean().default(false),
   /** 'mean' excludes CLS and padding; 'cls' needs cls: true. */
   pooling: poolingSchema.default('mean'),
+  /**
+   * Std of the mask token's truncated-normal initialisation (BEiT/MAE's 0.02). A small mask token
+   * starts next to every real token that embeds near the stem's bias (blank image patches), which
+   * `mto analyze` reports as a data-singularity collision (docs/mto.md).
+   */
+  maskTokenStd: z.number().min(0).max(100).default(0.02),
 };
 
 export interface EncoderOptions {
@@ -27,6 +33,7 @@ export interface EncoderOptions {
   mlpRatio: number;
   cls: boolean;
   pooling: Pooling;
+  maskTokenStd: number;
 }
 
 /** Cross-field checks of the encoder options, reported on the offending field. */

@@ -66,7 +66,7 @@ export class SimMimModel implements MaskedModel {
     this.parts = {
       stem: adapter.createStem({ inputWidth: o.width, outputWidth: o.width }, init),
       encoder: new TokenEncoder(init, layout, o),
-      maskToken: init.truncatedNormal([o.width], 0.02),
+      maskToken: init.truncatedNormal([o.width], o.maskTokenStd),
     };
   }
 
