@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { meanWeights, tokenRoles } from './roles.js';
+import { meanWeights, tokenRoles, type TokenRoles } from './roles.js';
 
 /** One attention layer's probabilities with the token roles they refer to. */
 export interface MaskedAttention {
@@ -15,9 +15,9 @@ export interface MaskedAttention {
  * Attention mass that visible queries put on masked keys, per sample and averaged over heads:
  * (sum_{i in V} sum_{j in M} A_ij) / |V|, [B]. 0 for a sample without visible or masked tokens.
  */
-export function visibleToMaskedMass(probs: tf.Tensor4D, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null): tf.Tensor1D {
+export function visibleToMaskedMass(probs: tf.Tensor4D, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null, given?: TokenRoles): tf.Tensor1D {
   const [B, , T] = probs.shape;
-  const roles = tokenRoles(tokenMask, padding);
+  const roles = given ?? tokenRoles(tokenMask, padding);
   const toMasked = tf.sum(tf.mul(probs, tf.reshape(roles.masked, [B, 1, 1, T])), -1); // [B, H, T] per query
   const perHead = tf.sum(tf.mul(toMasked, tf.reshape(meanWeights(roles.visible), [B, 1, T])), -1); // [B, H]
   return tf.mean(perHead, 1) as tf.Tensor1D;

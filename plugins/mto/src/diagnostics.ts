@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { visibleToMaskedMass } from './attention-mass.js';
 import { roleEntropies } from './entropy.js';
-import { presentMean, tokenRoles } from './roles.js';
+import { presentMean, tokenRoles, type TokenRoles } from './roles.js';
 
 /** The names under which the plugin reports layer `layer` (0-based within the mixing module). */
 export function diagnosticNames(layer: number) {
@@ -27,11 +27,11 @@ export interface AttentionStatistics {
  * Attention statistics of one layer for diagnostics and analysis. Samples without the tokens a
  * statistic is about are left out of its batch mean (rather than counted as 0).
  */
-export function attentionStatistics(probs: tf.Tensor4D, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null): AttentionStatistics {
-  const roles = tokenRoles(tokenMask, padding);
+export function attentionStatistics(probs: tf.Tensor4D, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null, given?: TokenRoles): AttentionStatistics {
+  const roles = given ?? tokenRoles(tokenMask, padding);
   const entropies = roleEntropies(probs, roles);
   return {
-    vis2mask: presentMean(visibleToMaskedMass(probs, tokenMask, padding), roles.hasBoth),
+    vis2mask: presentMean(visibleToMaskedMass(probs, tokenMask, padding, roles), roles.hasBoth),
     entropyMasked: presentMean(tf.mean(entropies.masked, 1) as tf.Tensor1D, tf.minimum(roles.maskedCount, 1) as tf.Tensor1D),
     entropyVisible: presentMean(tf.mean(entropies.visible, 1) as tf.Tensor1D, tf.minimum(roles.visibleCount, 1) as tf.Tensor1D),
   };

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@mtojs/core';
+import type { TokenRoles } from './roles.js';
 import { attentionJs } from './measures/attention-js.js';
 import { entropyGap } from './measures/entropy-gap.js';
 import { featureCosine } from './measures/feature-cosine.js';
@@ -22,8 +23,10 @@ export interface HeterogeneityMeasure {
    * @param x probabilities [B, H, T, T] or features [B, T, W], as `requires` says
    * @param tokenMask [B, T], 1 = mask token
    * @param padding [B, T], 1 = padding (neither masked nor visible)
+   * @param roles `tokenRoles(tokenMask, padding)` when the caller has them already (the plugin
+   *   computes them once per step for every layer); computed from the mask otherwise
    */
-  compute(x: tf.Tensor, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null): tf.Tensor1D;
+  compute(x: tf.Tensor, tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null, roles?: TokenRoles): tf.Tensor1D;
 }
 
 const measures = new Map<string, HeterogeneityMeasure>();

@@ -17,7 +17,8 @@ import { attentionStatistics, diagnosticNames } from './diagnostics.js';
 import { getHeterogeneityMeasure, type HeterogeneityMeasure } from './heterogeneity.js';
 import { earlyLoss, rankLoss, splitLayers } from './heterogeneity-losses.js';
 import { describeLayerRange, layerInRange, mtoOptionsSchema, type MtoOptions, type MtoOptionsInput } from './options.js';
-import { recalibrate } from './recalibration.js';
+import { recalibrationBias } from './recalibration.js';
+import { TokenRolesCache, tokenRoles } from './roles.js';
 import { warmupFactor } from './warmup.js';
 
 /** Names of the loss terms the plugin adds. */
@@ -86,6 +87,8 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
   private appliedSteps = 0;
   private readonly diagnosticMeans = new Map<string, { mean: number; count: number }>();
   private readonly warned = new Set<string>();
+  /** Roles and biases of the current mask, shared by the layers of one forward pass. */
+  private readonly roles = new TokenRolesCache();
 
   constructor(options: MtoOptionsInput = {}, _ctx?: PartContext) {
     this.options = parseMtoOptions(options);
@@ -160,6 +163,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
     for (const untap of this.untaps) untap();
     this.untaps = [];
     this.current = null;
+    this.roles.clear();
     this.host = null;
   }
 
@@ -189,6 +193,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
 
   private onStepStart(ctx: StepContext): void {
     this.current = null;
+    this.roles.clear();
     if (!ctx.training) return;
     this.appliedSteps++;
     const c = this.components;
@@ -201,7 +206,9 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
   private onAttentionLogits(logits: tf.Tensor4D, info: AttentionInfo): tf.Tensor4D {
     if (info.module !== this.module || !info.tokenMask) return logits;
     if (!layerInRange(info.layer, info.numLayers, this.options.recalibration.layers)) return logits;
-    return recalibrate(logits, info.tokenMask, this.options.recalibration.beta, info.tokenPadding);
+    const beta = this.options.recalibration.beta;
+    const bias = this.roles.derive(info.tokenMask, info.tokenPadding, `bias:${beta}`, (roles) => recalibrationBias(info.tokenMask!, beta, info.tokenPadding, roles));
+    return tf.add(logits, bias) as tf.Tensor4D;
   }
 
   private onAttentionProbs(probs: tf.Tensor4D, info: AttentionInfo, ctx: StepContext): void {
@@ -227,11 +234,15 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
     const L = step.numLayers;
     const factor = warmupFactor(ctx.step, o.warmupSteps);
     const hetCache = new Map<number, tf.Scalar | null>();
+    const { early, later } = splitLayers(L, o.earlyLayers);
+    const wanted = new Set<number>([...(c.early ? early : []), ...(c.rank && later.length >= 2 ? later : [])]);
+    if (step.diagnostics) for (let l = 0; l < L; l++) wanted.add(l);
+    this.batchedHeterogeneity(step, [...wanted].sort((a, b) => a - b), hetCache);
     const het = (layer: number): tf.Scalar | null => {
       if (!hetCache.has(layer)) {
         const r = step.layers.get(layer);
         const x = this.measure.requires === 'probs' ? r?.probs : r?.features;
-        hetCache.set(layer, r && x ? (tf.mean(this.measure.compute(x, r.tokenMask, r.padding)) as tf.Scalar) : null);
+        hetCache.set(layer, r && x ? (tf.mean(this.measure.compute(x, r.tokenMask, r.padding, this.roles.get(r.tokenMask, r.padding))) as tf.Scalar) : null);
       }
       return hetCache.get(layer)!;
     };
@@ -243,7 +254,6 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       if (soft.length > 0) ctx.add(MTO_TERMS.spa, spaLoss(soft, L), o.lambdaSpa * factor);
       else this.warnOnce('spa-zero', 'mto: L_spa is identically 0 under hard recalibration of every layer; it is not computed');
     }
-    const { early, later } = splitLayers(L, o.earlyLayers);
     if (c.early) {
       const values = early.map(het).filter((h): h is tf.Scalar => h !== null);
       if (values.length > 0) ctx.add(MTO_TERMS.early, earlyLoss(values, o.targetE), o.lambdaE * factor);
@@ -264,9 +274,41 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       }
     }
     if (step.diagnostics) this.reportDiagnostics(step, het);
+    this.roles.clear();
   }
 
   // ---- helpers ----------------------------------------------------------------------------
+
+  /**
+   * Het of several layers in one pass: their inputs stacked along the batch axis, the mask tiled
+   * to match, one measure call, the per-sample values split back by layer. The measure is
+   * per sample, so this equals one call per layer (to float rounding) at a fraction of the
+   * kernels. Layers with another mask tensor, or without the input, are left to the per-layer path.
+   */
+  private batchedHeterogeneity(step: StepRecord, layers: number[], into: Map<number, tf.Scalar | null>): void {
+    const key = this.measure.requires === 'probs' ? 'probs' : 'features';
+    const records = layers.map((l) => ({ layer: l, r: step.layers.get(l) })).filter((x) => x.r && x.r[key]);
+    if (records.length < 2) return;
+    const { tokenMask, padding } = records[0].r!;
+    if (records.some((x) => x.r!.tokenMask !== tokenMask || x.r!.padding !== padding)) return;
+    const n = records.length;
+    const [B] = tokenMask.shape;
+    const tiled = this.roles.derive(
+      tokenMask,
+      padding,
+      `tiled-x${n}`,
+      () => {
+        const mask = tf.tile(tokenMask, [n, 1]) as tf.Tensor2D;
+        const pad = padding ? (tf.tile(padding, [n, 1]) as tf.Tensor2D) : null;
+        return { mask, pad, roles: tokenRoles(mask, pad) };
+      },
+      (t) => [t.mask, ...(t.pad ? [t.pad] : []), ...Object.values(t.roles)],
+    );
+    const stacked = tf.concat(records.map((x) => x.r![key]!), 0);
+    const perSample = this.measure.compute(stacked, tiled.mask, tiled.pad, tiled.roles); // [n * B]
+    const perLayer = tf.unstack(tf.mean(tf.reshape(perSample, [n, B]), 1)) as tf.Scalar[];
+    records.forEach((x, i) => into.set(x.layer, perLayer[i]));
+  }
 
   /** The current step's record for a layer of the mixing module that has mask tokens; null otherwise. */
   private recordFor(info: AttentionInfo, ctx: StepContext): LayerRecord | null {
@@ -319,7 +361,7 @@ export class MtoPlugin implements TrainerPlugin, Stateful {
       // A clone, so the trainer disposing the reported tensor never touches one in the loss graph.
       if (h) host.report(names.het, h.clone());
       if (r.probs) {
-        const s = attentionStatistics(r.probs, r.tokenMask, r.padding);
+        const s = attentionStatistics(r.probs, r.tokenMask, r.padding, this.roles.get(r.tokenMask, r.padding));
         host.report(names.vis2mask, s.vis2mask);
         host.report(names.entropyMasked, s.entropyMasked);
         host.report(names.entropyVisible, s.entropyVisible);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { tokenRoles } from './roles.js';
+import { tokenRoles, type TokenRoles } from './roles.js';
 
 /**
  * The magnitude that realises beta = inf. Any logit plus -1e9 lies so far below the row's
@@ -19,9 +19,9 @@ export function betaValue(beta: Beta): number {
  * [ours] Weight recalibration bias, [B, 1, T, T] (broadcast over heads): -beta for visible query
  * i and masked key j, 0 elsewhere. Masked queries (and padding) keep their logits.
  */
-export function recalibrationBias(tokenMask: tf.Tensor2D, beta: Beta, padding?: tf.Tensor2D | null): tf.Tensor4D {
+export function recalibrationBias(tokenMask: tf.Tensor2D, beta: Beta, padding?: tf.Tensor2D | null, roles?: TokenRoles): tf.Tensor4D {
   const [B, T] = tokenMask.shape;
-  const { visible, masked } = tokenRoles(tokenMask, padding);
+  const { visible, masked } = roles ?? tokenRoles(tokenMask, padding);
   const pair = tf.mul(tf.reshape(visible, [B, 1, T, 1]), tf.reshape(masked, [B, 1, 1, T]));
   return tf.mul(pair, -betaValue(beta)) as tf.Tensor4D;
 }

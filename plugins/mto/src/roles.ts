@@ -46,3 +46,54 @@ export function meanWeights(indicator: tf.Tensor2D): tf.Tensor2D {
 export function presentMean(values: tf.Tensor1D, present: tf.Tensor1D): tf.Scalar {
   return tf.div(tf.sum(tf.mul(values, present)), tf.maximum(tf.sum(present), 1)) as tf.Scalar;
 }
+
+/**
+ * Token roles and recalibration biases computed once per mask and reused by every layer of a
+ * forward pass: every layer of the mixing module sees the same mask, and recomputing them per
+ * layer costs a dozen small kernels each. Entries are tied to the mask tensor they came from and
+ * dropped when it changes or they were disposed (their tf.tidy scope ended), so the cache never
+ * hands out a tensor of an earlier step.
+ */
+export class TokenRolesCache {
+  private mask: tf.Tensor2D | null = null;
+  private padding: tf.Tensor2D | null = null;
+  private roles: TokenRoles | null = null;
+  private readonly derived = new Map<string, { value: unknown; tensors: tf.Tensor[] }>();
+
+  /** The roles of this mask (and padding), computed on first use. */
+  get(tokenMask: tf.Tensor2D, padding?: tf.Tensor2D | null): TokenRoles {
+    this.check(tokenMask, padding ?? null);
+    if (!this.roles) this.roles = tokenRoles(tokenMask, padding);
+    return this.roles;
+  }
+
+  /**
+   * A value derived from this mask under `key` (a recalibration bias, tiled roles), made once.
+   * `tensorsOf` names the tensors it holds, so that a value whose scope has ended is made anew.
+   */
+  derive<T>(tokenMask: tf.Tensor2D, padding: tf.Tensor2D | null | undefined, key: string, make: (roles: TokenRoles) => T, tensorsOf: (value: T) => tf.Tensor[] = (v) => [v as unknown as tf.Tensor]): T {
+    const roles = this.get(tokenMask, padding);
+    const entry = this.derived.get(key);
+    if (entry && !entry.tensors.some((t) => t.isDisposed)) return entry.value as T;
+    const value = make(roles);
+    this.derived.set(key, { value, tensors: tensorsOf(value) });
+    return value;
+  }
+
+  /** Forgets everything (the tensors belong to their scopes, which free them). */
+  clear(): void {
+    this.mask = null;
+    this.padding = null;
+    this.roles = null;
+    this.derived.clear();
+  }
+
+  private check(tokenMask: tf.Tensor2D, padding: tf.Tensor2D | null): void {
+    const stale = this.roles !== null && Object.values(this.roles).some((t) => t.isDisposed);
+    if (tokenMask !== this.mask || padding !== this.padding || stale) {
+      this.clear();
+      this.mask = tokenMask;
+      this.padding = padding;
+    }
+  }
+}

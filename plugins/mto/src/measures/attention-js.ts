@@ -22,9 +22,9 @@ export const attentionJs: HeterogeneityMeasure = {
   name: 'attention-js',
   requires: 'probs',
   description: 'Jensen-Shannon divergence between the mean attention rows of masked and visible queries, / ln 2',
-  compute(x, tokenMask, padding) {
+  compute(x, tokenMask, padding, given) {
     const probs = x as tf.Tensor4D;
-    const roles = tokenRoles(tokenMask, padding);
+    const roles = given ?? tokenRoles(tokenMask, padding);
     const p = meanAttentionRow(probs, roles.masked);
     const q = meanAttentionRow(probs, roles.visible);
     const mix = tf.mul(tf.add(p, q), 0.5);

@@ -12,9 +12,9 @@ export const entropyGap: HeterogeneityMeasure = {
   name: 'entropy-gap',
   requires: 'probs',
   description: '|mean row entropy of masked queries - that of visible queries| / ln(N)',
-  compute(x, tokenMask, padding) {
+  compute(x, tokenMask, padding, given) {
     const probs = x as tf.Tensor4D;
-    const roles = tokenRoles(tokenMask, padding);
+    const roles = given ?? tokenRoles(tokenMask, padding);
     const { masked, visible } = roleEntropies(probs, roles);
     const gap = tf.mean(tf.abs(tf.sub(masked, visible)), 1); // [B]
     const tokens = tf.maximum(tf.add(roles.maskedCount, roles.visibleCount), 2);

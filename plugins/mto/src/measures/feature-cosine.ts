@@ -20,10 +20,10 @@ export const featureCosine: HeterogeneityMeasure = {
   name: 'feature-cosine',
   requires: 'features',
   description: '(1 - cosine of the mean normalised features of masked and visible tokens) / 2',
-  compute(x, tokenMask, padding) {
+  compute(x, tokenMask, padding, given) {
     const features = x as tf.Tensor3D;
     const [B, T] = features.shape;
-    const roles = tokenRoles(tokenMask, padding);
+    const roles = given ?? tokenRoles(tokenMask, padding);
     const unit = tf.div(features, safeNorm(features, true));
     const groupMean = (indicator: tf.Tensor2D) => tf.sum(tf.mul(unit, tf.reshape(meanWeights(indicator), [B, T, 1])), 1); // [B, W]
     const u = groupMean(roles.masked);

@@ -21,10 +21,10 @@ export const supportEntropyGap: HeterogeneityMeasure = {
   name: 'support-entropy-gap',
   requires: 'probs',
   description: "|mean normalised row entropy of masked queries - that of visible queries|, each row's entropy / ln(its key support)",
-  compute(x, tokenMask, padding) {
+  compute(x, tokenMask, padding, given) {
     const probs = x as tf.Tensor4D;
     const [B, , T] = probs.shape;
-    const roles = tokenRoles(tokenMask, padding);
+    const roles = given ?? tokenRoles(tokenMask, padding);
     // sign(p) is 1 for p > 0 and 0 for p = 0, and its gradient is 0: the support is a constant.
     const support = tf.sum(tf.sign(probs), -1); // [B, H, T]
     // ln(max(support, 2)) > 0: a one-key row (entropy 0) divides by ln 2 and stays 0.
