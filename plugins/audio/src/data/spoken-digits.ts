@@ -17,6 +17,11 @@ export const spokenDigitsOptionsSchema = z.strictObject({
   trainSize: z.number().int().min(0).default(0),
   /** Test clips (0 = all 160), the first ones of the class-interleaved test split. */
   testSize: z.number().int().min(0).default(0),
+  /**
+   * Training speakers per accent moved to a validation split (0 = none; each of the 8 accents has
+   * 5 training speakers): the first ones of each accent by name, so val is also by speaker.
+   */
+  valSpeakers: z.number().int().min(0).max(4).default(0),
 });
 
 export type SpokenDigitsOptions = z.output<typeof spokenDigitsOptionsSchema>;
@@ -73,10 +78,20 @@ export class SpokenDigitsData extends InMemoryAudioSource {
     const { manifest, pcm } = await readShipped();
     const o = this.options;
     const maxSamples = Math.round(o.maxSeconds * o.sampleRate);
-    const split = (which: 'train' | 'test', size: number): AudioSplit => {
+    // Validation speakers: the first valSpeakers training speakers of each accent ('en-gb+f1' -> 'en-gb').
+    const byAccent = new Map<string, Set<string>>();
+    for (const [, speaker, , , , , s] of manifest.clips) {
+      if (s !== 'train') continue;
+      const accent = speaker.split('+')[0];
+      if (!byAccent.has(accent)) byAccent.set(accent, new Set());
+      byAccent.get(accent)!.add(speaker);
+    }
+    const valSpeakers = new Set([...byAccent.values()].flatMap((set) => [...set].sort().slice(0, o.valSpeakers)));
+    const splitOf = (speaker: string, s: 'train' | 'test') => (s === 'train' && valSpeakers.has(speaker) ? 'val' : s);
+    const split = (which: 'train' | 'val' | 'test', size: number): AudioSplit => {
       const perClass: { clip: Float32Array; digit: number }[][] = manifest.classNames.map(() => []);
-      for (const [digit, , , , offset, length, s] of manifest.clips) {
-        if (s !== which) continue;
+      for (const [digit, speaker, , , offset, length, s] of manifest.clips) {
+        if (splitOf(speaker, s) !== which) continue;
         const clip = Float32Array.from(pcm.subarray(offset, offset + length), (v) => v / 32768);
         perClass[digit].push({ clip: resample(clip, manifest.sampleRate, o.sampleRate), digit });
       }
@@ -84,6 +99,10 @@ export class SpokenDigitsData extends InMemoryAudioSource {
       const kept = size > 0 ? all.slice(0, size) : all;
       return { clips: kept.map((c) => c.clip), labels: Int32Array.from(kept, (c) => c.digit) };
     };
-    this.setClips(o.sampleRate, maxSamples, manifest.classNames, { train: split('train', o.trainSize), test: split('test', o.testSize) });
+    this.setClips(o.sampleRate, maxSamples, manifest.classNames, {
+      train: split('train', o.trainSize),
+      test: split('test', o.testSize),
+      ...(o.valSpeakers > 0 ? { val: split('val', 0) } : {}),
+    });
   }
 }

@@ -10,6 +10,11 @@ export const spamAssassinOptionsSchema = z.strictObject({
   ...textCorpusShape,
   /** Held-out emails (fixed, class-balanced prefix of the interleaved corpus). */
   testSize: z.number().int().min(0).max(SPAM_ASSASSIN_EMAILS - 1).default(1000),
+  /**
+   * Validation emails (0 = no val split): the first ones after the test split, taken out of
+   * training (the vocabulary never sees them). Choose settings on them, report on test.
+   */
+  valSize: z.number().int().min(0).max(SPAM_ASSASSIN_EMAILS - 2).default(0),
   /** Training emails; 0 = all the others. */
   trainSize: z.number().int().min(0).default(0),
   /** Drop each email's header block (everything before the first blank line), keeping the body. */
@@ -36,7 +41,8 @@ export function emailBody(text: string): string {
  * 6,046 emails, 4,150 ham (easy-ham-1, easy-ham-2, hard-ham-1) and 1,896 spam (spam-1, spam-2),
  * labelled ham = 0, spam = 1 (labels are for the probes only). The split is fixed whatever the
  * seed: emails are interleaved ham, spam, ham, spam ... in the package's order (round robin
- * while both last), the first `testSize` are the test split, the rest the training split.
+ * while both last), the first `testSize` are the test split, the next `valSize` the validation
+ * split, the rest the training split.
  */
 export class SpamAssassinData extends TextCorpusSource {
   static readonly className = 'spam-assassin';
@@ -70,10 +76,12 @@ export class SpamAssassinData extends TextCorpusSource {
     const ham = emails.filter((e) => !e.group.startsWith('spam')).map((e) => toDoc(e, 0));
     const spam = emails.filter((e) => e.group.startsWith('spam')).map((e) => toDoc(e, 1));
     const order = interleaveByClass([ham, spam]);
-    const rest = order.slice(o.testSize);
+    if (o.testSize + o.valSize >= order.length) throw new UserError(`data 'spam-assassin': testSize + valSize = ${o.testSize} + ${o.valSize} leaves no training email of ${order.length}; lower them`);
+    const val = order.slice(o.testSize, o.testSize + o.valSize);
+    const rest = order.slice(o.testSize + o.valSize);
     return {
       classNames: ['ham', 'spam'],
-      splits: { test: order.slice(0, o.testSize), train: o.trainSize > 0 ? rest.slice(0, o.trainSize) : rest },
+      splits: { test: order.slice(0, o.testSize), ...(o.valSize > 0 ? { val } : {}), train: o.trainSize > 0 ? rest.slice(0, o.trainSize) : rest },
     };
   }
 }
