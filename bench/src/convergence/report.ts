@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@mtojs/core';
 import { lineChartSvg, type LineSeries } from '@mtojs/report';
 import type { ArmResult, StudyResults, TargetSummary } from './analyze.js';
-import { spread as spreadOf, type Spread } from './stats.js';
+import { pairedDifference, spread as spreadOf, type Spread } from './stats.js';
 
 /** Numbers in tables: 3 decimals in the usual range, 3 significant digits outside it. */
 export function fmt(x: number | null | undefined): string {
@@ -40,7 +40,29 @@ function armTable(r: StudyResults): string[] {
   return lines;
 }
 
-const interval = (i: [number, number] | null) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
+/** Differences: always 3 decimals, so small ones stay readable beside large ones. */
+const fixed3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3));
+const interval = (i: [number, number] | null) => (i ? `[${fixed3(i[0])}, ${fixed3(i[1])}]` : '-');
+
+/**
+ * The control of fine-tuning studies: each run's final eval/ft_acc minus the fine-tune of its own
+ * encoder at random initialisation (the run's baseline record, same seed, same labels).
+ */
+function initControlTable(r: StudyResults): string[] {
+  if (r.metric !== 'eval/ft_acc') return [];
+  const lines = ['| arm | runs | mean gain over fine-tuning from random init | 95% t-interval | per seed |', '|---|---:|---:|---:|---|'];
+  let any = false;
+  for (const a of r.arms) {
+    const pairs = r.runs
+      .filter((x) => x.arm === a.name && x.baselines?.init_ft_acc !== undefined && x.curve.length > 0)
+      .map((x) => ({ seed: x.seed, arm: x.curve[x.curve.length - 1][1], baseline: x.baselines!.init_ft_acc }));
+    if (pairs.length === 0) continue;
+    any = true;
+    const p = pairedDifference(pairs);
+    lines.push(`| ${a.name} | ${p.n} | ${fixed3(p.mean)} | ${interval(p.t95)} | ${p.perSeed.map((x) => `${x.seed}: ${fixed3(x.diff)}`).join(', ')} |`);
+  }
+  return any ? lines : [];
+}
 
 /** Each arm's final metric minus the baseline's, paired by seed, with 95% intervals. */
 function pairedTable(r: StudyResults): string[] {
@@ -53,7 +75,7 @@ function pairedTable(r: StudyResults): string[] {
   ];
   for (const a of arms) {
     const p = a.paired;
-    lines.push(`| ${a.name} | ${p.n} | ${fmt(p.mean)} | ${fmt(p.std)} | ${interval(p.t95)} | ${interval(p.bootstrap95)} | ${p.perSeed.map((x) => `${x.seed}: ${fmt(x.diff)}`).join(', ')} |`);
+    lines.push(`| ${a.name} | ${p.n} | ${fixed3(p.mean)} | ${fixed3(p.std)} | ${interval(p.t95)} | ${interval(p.bootstrap95)} | ${p.perSeed.map((x) => `${x.seed}: ${fixed3(x.diff)}`).join(', ')} |`);
   }
   lines.push('', `Differences are arm - ${base} for the same seed (the same data order, initialisation and masks). The t-interval is mean ± t(0.975, n-1) · std / sqrt(n); the bootstrap resamples the pairs (10,000 times, fixed seed).`);
   return lines;
@@ -102,7 +124,8 @@ function referenceLine(r: StudyResults): string | null {
   const recs = r.runs.map((x) => x.baselines).filter((b): b is Record<string, number> => b !== null);
   if (recs.length === 0) return null;
   const m = (k: string) => fmtSpread(spreadOf(recs.map((b) => b[k]).filter((v) => v !== undefined)));
-  return `For reference (before training, mean over ${recs.length} run(s)): encoder at random init k-NN ${m('init_knn_acc')}, probe ${m('init_probe_acc')}; raw inputs k-NN ${m('raw_knn_acc')}, probe ${m('raw_probe_acc')}.`;
+  const ft = recs.some((b) => b.init_ft_acc !== undefined) ? `, fine-tune ${m('init_ft_acc')}` : '';
+  return `For reference (before training, mean over ${recs.length} run(s)): encoder at random init k-NN ${m('init_knn_acc')}, probe ${m('init_probe_acc')}${ft}; raw inputs k-NN ${m('raw_knn_acc')}, probe ${m('raw_probe_acc')}.`;
 }
 
 /** One study's results as Markdown. */
@@ -120,6 +143,8 @@ export function formatStudyMarkdown(r: StudyResults): string {
   ];
   const paired = pairedTable(r);
   if (paired.length) out.push('', '### Paired differences (by seed)', '', ...paired);
+  const control = initControlTable(r);
+  if (control.length) out.push('', '### Pre-training vs random init (the control, same seed)', '', ...control);
   const refs = referenceLine(r);
   if (refs) out.push('', refs);
   if (r.warnings.length) out.push('', ...r.warnings.map((w) => `- warning: ${w}`));
