@@ -10,7 +10,6 @@ export { attentionJs, meanAttentionRow } from './measures/attention-js.js';
 export { entropyGap } from './measures/entropy-gap.js';
 export { featureCosine } from './measures/feature-cosine.js';
 export { supportEntropyGap } from './measures/support-entropy-gap.js';
-export { maskedFocus } from './measures/masked-focus.js';
 export * from './attention-mass.js';
 export * from './heterogeneity-losses.js';
 export * from './recalibration.js';

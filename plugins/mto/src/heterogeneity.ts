@@ -5,7 +5,6 @@ import { attentionJs } from './measures/attention-js.js';
 import { entropyGap } from './measures/entropy-gap.js';
 import { featureCosine } from './measures/feature-cosine.js';
 import { supportEntropyGap } from './measures/support-entropy-gap.js';
-import { maskedFocus } from './measures/masked-focus.js';
 
 /**
  * A differentiable measure of how different masked tokens are from visible ones in one layer.
@@ -58,4 +57,4 @@ export function getHeterogeneityMeasure(name: string): HeterogeneityMeasure {
   return m;
 }
 
-for (const m of [attentionJs, entropyGap, featureCosine, supportEntropyGap, maskedFocus]) registerHeterogeneityMeasure(m);
+for (const m of [attentionJs, entropyGap, featureCosine, supportEntropyGap]) registerHeterogeneityMeasure(m);
