@@ -38,15 +38,16 @@ test('scaling: the sweep grid and its log-log slopes', () => {
   assert.ok(Math.abs(logLogSlope([16, 64, 196], [16 * 3, 64 * 3, 196 * 3]) - 1) < 1e-12);
   assert.ok(Math.abs(logLogSlope([64, 128, 256], [64 ** 2, 128 ** 2, 256 ** 2]) - 2) < 1e-12);
   const point = (tokens: number, width: number, axes: ('tokens' | 'width')[], ms: number) => ({
-    axes, tokens, width, batchSize: 32, msPerStep: ms, stepMs: [ms], gflopsPerSec: 1, kernelsPerStep: 1200, stepPeakTensorMB: 10, tensorMBBetweenSteps: 5, rssMB: 300,
+    axes, tokens, width, batchSize: 32, msPerStep: ms, stepMs: [ms], cpuMsPerStep: ms, gflopsPerSec: 1, kernelsPerStep: 1200, stepPeakTensorMB: 10, tensorMBBetweenSteps: 5, rssMB: 300,
   });
   const result: ScalingResult = {
     backend: 'wasm',
     steps: 1,
     points: [point(16, 128, ['tokens'], 100), point(64, 128, ['tokens', 'width'], 400), point(196, 128, ['tokens'], 1225)],
     library: { tokens: 1, width: 2 },
+    libraryCpu: { tokens: 1, width: 2 },
   };
   const table = formatScaling(result);
-  assert.match(table, /\| 64 \| 128 \| 400\.0 \| 1\.00 \| 1200 \| 10\.0 \| 5\.0 \| 300\.0 \|/);
+  assert.match(table, /\| 64 \| 128 \| 400\.0 \| 400\.0 \| 1\.00 \| 1200 \| 10\.0 \| 5\.0 \| 300\.0 \|/);
   assert.match(table, /- library: step time ~ tokens\^1\.00 \(width 128\), ~ width\^2\.00 \(64 tokens\)/);
 });

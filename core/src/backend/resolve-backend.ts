@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Logger } from '../run/logger.js';
 import { UserError } from '../util/errors.js';
-import { installWasmSlices } from './wasm-slices.js';
+import { installWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -64,7 +64,7 @@ async function tryRegistered(name: 'wasm' | 'cpu', pkg: string, load: ModuleLoad
   }
   try {
     if (await engine.setBackend(name)) {
-      if (name === 'wasm') installWasmSlices();
+      if (name === 'wasm') installWasmKernels();
       return null;
     }
     return `${pkg}: the backend failed to initialise`;

@@ -1,20 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Slice, SplitV and Unpack for the wasm backend that read only what they return.
+ * Kernels of the wasm backend replaced by ones that copy less.
  *
+ * Slice, SplitV and Unpack read only what they return. *
  * tfjs-backend-wasm 4.22 runs every slice in JavaScript, starting with `backend.readSync(x)`,
  * which copies the whole input out of the wasm heap: a split into P pieces copies its input P
  * times. Splitting the optimiser's flat buffer of 800k values (shape b) back into its 55
  * parameters took ~50 ms that way, against ~1 ms for these kernels, which copy each piece from
  * a view of the heap. The results are the same values (a slice is a copy); string tensors go to
  * the backend's own kernels.
+ *
+ * Identity (tf.clone, and every tensor a custom gradient saves for its backward) copies its
+ * input there; here it shares the input's memory, as the cpu backend's Identity does: tensors
+ * are immutable (a variable's assign points it at new memory), and the backend frees memory by
+ * reference count. Shape b's step ran 204 of them, each a copy of an activation.
  */
 
 /** What these kernels use of tfjs-backend-wasm's BackendWasm. */
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+  incRef(dataId: tf.DataId): void;
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
@@ -54,12 +61,13 @@ function sliceFromHeap(backend: WasmBackend, x: tf.TensorInfo, begin: number[], 
 let installed = false;
 
 /**
- * Puts these kernels in place of the wasm backend's Slice, SplitV and Unpack (once; call after
- * the wasm backend is registered). Returns whether it did.
+ * Puts these kernels in place of the wasm backend's Slice, SplitV, Unpack and Identity (once;
+ * `resolveBackend` calls it when it starts wasm; call it after the wasm backend is registered).
+ * Returns whether they are in place.
  */
-export function installWasmSlices(): boolean {
+export function installWasmKernels(): boolean {
   if (installed) return true;
-  const kernels = ['Slice', 'SplitV', 'Unpack'] as const;
+  const kernels = ['Slice', 'SplitV', 'Unpack', 'Identity'] as const;
   const originals = Object.fromEntries(kernels.map((k) => [k, tf.getKernel(k, 'wasm')]));
   if (kernels.some((k) => !originals[k])) return false;
   const fallback = (k: (typeof kernels)[number], args: KernelArgs) => originals[k]!.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
@@ -100,7 +108,13 @@ export function installWasmSlices(): boolean {
       return { ...piece, shape: outShape };
     });
   };
-  const replacements = { Slice: slice, SplitV: splitV, Unpack: unpack };
+  const identity = (args: KernelArgs) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return fallback('Identity', args);
+    (args.backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  const replacements = { Slice: slice, SplitV: splitV, Unpack: unpack, Identity: identity };
   for (const k of kernels) {
     tf.unregisterKernel(k, 'wasm');
     tf.registerKernel({ kernelName: k, backendName: 'wasm', kernelFunc: replacements[k] as unknown as tf.KernelFunc });
