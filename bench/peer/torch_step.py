@@ -11,7 +11,7 @@ loss back.
 Protocol (one JSON object per line):
   argv[1]    the shape spec, JSON (see bench/src/peer.ts: PeerSpec)
   stdout     {"ready": true, "torch": VERSION, "params": N, "matmulGflops": G} once the model is built
-  stdin      {"threads": T}  ->  stdout {"ms": STEP_MS, "loss": LOSS, "threads": T}
+  stdin      {"threads": T}  ->  stdout {"ms": STEP_MS, "cpuMs": PROCESS_CPU_MS, "loss": LOSS, "threads": T}
   stdin      {"memory": true} -> stdout {"maxRssMB": PEAK_RSS}
   stdin EOF  exits
 Any failure prints {"error": MESSAGE} and exits with status 1.
@@ -184,12 +184,12 @@ def main():
             continue
         threads = int(req["threads"])
         torch.set_num_threads(threads)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         loss = step()
-        ms = (time.perf_counter() - t0) * 1000
+        ms, cpu_ms = (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
         if not math.isfinite(loss):
             raise RuntimeError(f"non-finite loss {loss}")
-        print(json.dumps({"ms": ms, "loss": loss, "threads": threads}), flush=True)
+        print(json.dumps({"ms": ms, "cpuMs": cpu_ms, "loss": loss, "threads": threads}), flush=True)
 
 
 if __name__ == "__main__":

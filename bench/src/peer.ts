@@ -107,11 +107,11 @@ export class TorchPeer {
     return { peer, params: Number(ready.params), matmulGflops: Number(ready.matmulGflops) };
   }
 
-  /** One timed step with `threads` threads: its time as the peer measured it, and the loss. */
-  async step(threads: number): Promise<{ ms: number; loss: number }> {
+  /** One timed step with `threads` threads: its wall and CPU time (all threads) as the peer measured them, and the loss. */
+  async step(threads: number): Promise<{ ms: number; cpuMs: number; loss: number }> {
     this.child.stdin.write(`${JSON.stringify({ threads })}\n`);
     const r = await this.read();
-    return { ms: Number(r.ms), loss: Number(r.loss) };
+    return { ms: Number(r.ms), cpuMs: Number(r.cpuMs), loss: Number(r.loss) };
   }
 
   /** The peer process's peak resident set size, MB. */

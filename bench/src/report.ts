@@ -30,8 +30,8 @@ const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 /** The results as a Markdown table (readable in a terminal, pasteable into docs/performance.md). */
 export function formatTable(report: BenchReport): string {
-  const header = '| shape | backend | step | ms/step | samples/s | GFLOP/s | speed-up vs naive | kernels/step | tensor growth |';
-  const rule = '|---|---|---|---:|---:|---:|---:|---:|---:|';
+  const header = '| shape | backend | step | ms/step | CPU ms/step | samples/s | GFLOP/s | speed-up vs naive | kernels/step | tensor growth |';
+  const rule = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|';
   const rows = report.cells.flatMap((c) => [
     ...c.variants.map((v) =>
       [
@@ -39,6 +39,7 @@ export function formatTable(report: BenchReport): string {
         c.backend,
         v.variant,
         fixed(v.msPerStep, 1),
+        fixed(v.cpuMsPerStep, 1),
         fixed(v.samplesPerSec, 0),
         fixed(v.gflopsPerSec, 2),
         v.variant === 'naive' ? '1.00x' : `${fixed(v.speedupVsNaive, 2)}x`,
@@ -47,13 +48,13 @@ export function formatTable(report: BenchReport): string {
       ].join(' | '),
     ),
     ...(c.peers ?? []).map((p) =>
-      [`${c.shape}: ${c.title}`, 'native', `${p.name}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`, fixed(p.msPerStep, 1), fixed(p.samplesPerSec, 0), fixed(p.gflopsPerSec, 2), '-', '-', '-'].join(' | '),
+      [`${c.shape}: ${c.title}`, 'native', `${p.name}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`, fixed(p.msPerStep, 1), fixed(p.cpuMsPerStep, 1), fixed(p.samplesPerSec, 0), fixed(p.gflopsPerSec, 2), '-', '-', '-'].join(' | '),
     ),
   ]);
   const peerText = (c: CellResult) => {
     if (c.peerSkipped) return `; torch peer skipped: ${c.peerSkipped}`;
     if (!c.peers?.length) return '';
-    const each = c.peers.map((p) => `${p.threads}t ${fixed(p.libraryOverPeer, 2)}x`).join(', ');
+    const each = c.peers.map((p) => `${p.threads}t ${fixed(p.libraryOverPeer, 2)}x, CPU time ${fixed(p.libraryOverPeerCpu, 2)}x`).join('; ');
     return `; library step / torch's best step ${fixed(c.libraryOverBestPeer!, 2)}x (per thread count: ${each}), peer peak RSS ${c.memory.peerMaxRssMB} MB, peer's 512x512 product ${c.peerMatmulGflops} GFLOP/s on one thread`;
   };
   const summary = report.cells.map(

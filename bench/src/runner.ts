@@ -43,11 +43,15 @@ export interface PeerResult {
   name: string;
   threads: number;
   msPerStep: number;
+  /** Median CPU time of the peer process per step, all its threads together. */
+  cpuMsPerStep: number;
   samplesPerSec: number;
   gflopsPerSec: number;
   stepMs: number[];
   /** Median over rounds of library ms / this peer's ms (the two timed seconds apart): above 1, the peer is faster. */
   libraryOverPeer: number;
+  /** The same ratio of CPU times (for one thread, the ratio a quiet machine would show). */
+  libraryOverPeerCpu: number;
   firstLoss: number;
 }
 
@@ -55,6 +59,8 @@ export interface VariantResult {
   variant: VariantName;
   /** Median over the timed steps. */
   msPerStep: number;
+  /** Median CPU time of the process per timed step (user + system): less moved by other work on the machine than wall time. */
+  cpuMsPerStep: number;
   samplesPerSec: number;
   /** Analytic step FLOPs over the median step time. */
   gflopsPerSec: number;
@@ -116,6 +122,7 @@ interface Runner {
   step(indices: ArrayLike<number>): number;
   dispose(): void;
   times: number[];
+  cpuTimes: number[];
   losses: number[];
   growth: number;
   kernels: number | null;
@@ -128,6 +135,7 @@ interface PeerRunner {
   threads: number;
   peer: TorchPeer;
   times: number[];
+  cpuTimes: number[];
   losses: number[];
 }
 
@@ -183,7 +191,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
   const make = (variant: VariantName, trainer: Trainer, step: (idx: ArrayLike<number>) => number, dispose: () => void): Runner => {
     const batchAt = batchCycle(trainer);
     let next = 0;
-    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0, kernels: null, peakMB: null };
+    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], cpuTimes: [], losses: [], growth: 0, kernels: null, peakMB: null };
   };
   const runners: Runner[] = [
     make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
@@ -206,27 +214,33 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
         const started = await TorchPeer.start(torch.python, peerSpecOf(library, visibleTokens(library)));
         peerProcess = started.peer;
         peerMatmulGflops = started.matmulGflops;
-        for (const threads of opts.peer.threads) peerRunners.push({ name: `torch ${torch.torch}`, threads, peer: peerProcess, times: [], losses: [] });
+        for (const threads of opts.peer.threads) peerRunners.push({ name: `torch ${torch.torch}`, threads, peer: peerProcess, times: [], cpuTimes: [], losses: [] });
       }
     }
     const runOnce = (r: Runner, timed: boolean) => {
       const idx = r.nextBatch();
       const before = tf.memory().numTensors;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const loss = r.step(idx);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(c0);
       r.losses.push(loss);
       if (timed) {
         r.times.push(ms);
+        r.cpuTimes.push((cpu.user + cpu.system) / 1000);
         r.growth += tf.memory().numTensors - before;
       }
       return ms;
     };
     const peerOnce = async (p: PeerRunner, timed: boolean) => {
-      const { ms, loss } = await p.peer.step(p.threads);
+      const { ms, cpuMs, loss } = await p.peer.step(p.threads);
       p.losses.push(loss);
-      if (timed) p.times.push(ms);
-      return ms;
+      if (timed) {
+        p.times.push(ms);
+        p.cpuTimes.push(cpuMs);
+      }
+      return { ms, cpuMs };
     };
     for (let w = 0; w < opts.warmup; w++) {
       for (const r of runners) {
@@ -251,19 +265,27 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
     const rounds: Record<VariantName, number>[] = [];
     const peerRounds: number[][] = [];
+    const peerCpuRounds: number[][] = [];
+    const libraryCpuRounds: number[] = [];
     const timingStart = performance.now();
     const everyone = [...runners.map((r) => ({ r })), ...peerRunners.map((p) => ({ p }))];
     for (let round = 0; round < opts.steps; round++) {
       if (round > 0 && performance.now() - timingStart >= opts.budgetSeconds * 1000) break;
       const ms = {} as Record<VariantName, number>;
       const peerMs: number[] = new Array(peerRunners.length);
+      const peerCpu: number[] = new Array(peerRunners.length);
       for (let k = 0; k < everyone.length; k++) {
         const e = everyone[(round + k) % everyone.length];
         if ('r' in e) ms[e.r.variant] = runOnce(e.r, true);
-        else peerMs[peerRunners.indexOf(e.p)] = await peerOnce(e.p, true);
+        else {
+          const i = peerRunners.indexOf(e.p);
+          ({ ms: peerMs[i], cpuMs: peerCpu[i] } = await peerOnce(e.p, true));
+        }
       }
       rounds.push(ms);
       peerRounds.push(peerMs);
+      peerCpuRounds.push(peerCpu);
+      libraryCpuRounds.push(runners[1].cpuTimes[runners[1].cpuTimes.length - 1]);
       const peerText = peerRunners.map((p, i) => `, torch ${p.threads}t ${peerMs[i].toFixed(0)} ms`).join('');
       log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}${peerText}`);
     }
@@ -273,6 +295,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       return {
         variant: r.variant,
         msPerStep,
+        cpuMsPerStep: median(r.cpuTimes),
         samplesPerSec: (batchSize * 1000) / msPerStep,
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         stepMs: r.times,
@@ -289,10 +312,12 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
         name: p.name,
         threads: p.threads,
         msPerStep,
+        cpuMsPerStep: median(p.cpuTimes),
         samplesPerSec: (batchSize * 1000) / msPerStep,
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         stepMs: p.times,
         libraryOverPeer: median(rounds.map((ms, k) => ms.library / peerRounds[k][i])),
+        libraryOverPeerCpu: median(libraryCpuRounds.map((c, k) => c / peerCpuRounds[k][i])),
         firstLoss: p.losses[0],
       };
     });

@@ -24,6 +24,8 @@ export interface ScalingPoint {
   batchSize: number;
   msPerStep: number;
   stepMs: number[];
+  /** Median CPU time of the process per step: less moved by other work on the machine. */
+  cpuMsPerStep: number;
   gflopsPerSec: number;
   kernelsPerStep: number;
   /** Tensor memory one step adds at its peak (tf.profile's peakBytes less the bytes live before it), MB. */
@@ -33,7 +35,7 @@ export interface ScalingPoint {
   /** Process RSS after the point's steps, MB (the wasm heap only grows: points run smallest first). */
   rssMB: number;
   /** The PyTorch peer at each thread count, timed in the same rounds. */
-  peers?: { threads: number; msPerStep: number; stepMs: number[] }[];
+  peers?: { threads: number; msPerStep: number; cpuMsPerStep: number; stepMs: number[] }[];
   peerMaxRssMB?: number;
 }
 
@@ -49,6 +51,8 @@ export interface ScalingResult {
   steps: number;
   points: ScalingPoint[];
   library: ScalingSlopes;
+  /** The library's slopes on CPU time. */
+  libraryCpu: ScalingSlopes;
   /** The same slopes of the peer, per thread count. */
   peers?: ({ threads: number } & ScalingSlopes)[];
 }
@@ -113,16 +117,25 @@ export async function runScaling(opts: { steps: number; peer?: PeerOptions; log?
       const threads = peer ? opts.peer!.threads : [];
       for (const t of threads) await peer!.step(t);
       const times: number[] = [];
+      const cpuTimes: number[] = [];
       const peerTimes: number[][] = threads.map(() => []);
+      const peerCpu: number[][] = threads.map(() => []);
       for (let round = 0; round < opts.steps; round++) {
         // Alternate who goes first, so neither always follows the other.
         const ours = () => {
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           trainer.trainStep(batchAt(next++));
           times.push(performance.now() - t0);
+          const cpu = process.cpuUsage(c0);
+          cpuTimes.push((cpu.user + cpu.system) / 1000);
         };
         if (round % 2 === 0) ours();
-        for (let i = 0; i < threads.length; i++) peerTimes[i].push((await peer!.step(threads[i])).ms);
+        for (let i = 0; i < threads.length; i++) {
+          const r = await peer!.step(threads[i]);
+          peerTimes[i].push(r.ms);
+          peerCpu[i].push(r.cpuMs);
+        }
         if (round % 2 === 1) ours();
       }
       const msPerStep = median(times);
@@ -133,6 +146,7 @@ export async function runScaling(opts: { steps: number; peer?: PeerOptions; log?
         batchSize: c.batchSize,
         msPerStep,
         stepMs: times,
+        cpuMsPerStep: median(cpuTimes),
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         kernelsPerStep: profile.kernels.length,
         stepPeakTensorMB: toMB(Math.max(0, profile.peakBytes - bytesBefore)),
@@ -140,7 +154,7 @@ export async function runScaling(opts: { steps: number; peer?: PeerOptions; log?
         rssMB: toMB(process.memoryUsage().rss),
       };
       if (peer) {
-        point.peers = threads.map((t, i) => ({ threads: t, msPerStep: median(peerTimes[i]), stepMs: peerTimes[i] }));
+        point.peers = threads.map((t, i) => ({ threads: t, msPerStep: median(peerTimes[i]), cpuMsPerStep: median(peerCpu[i]), stepMs: peerTimes[i] }));
         point.peerMaxRssMB = await peer.maxRssMB();
       }
       points.push(point);
@@ -150,7 +164,7 @@ export async function runScaling(opts: { steps: number; peer?: PeerOptions; log?
       disposeTrainer(trainer);
     }
   }
-  const result: ScalingResult = { backend: 'wasm', steps: opts.steps, points, library: slopesOf(points, (p) => p.msPerStep) };
+  const result: ScalingResult = { backend: 'wasm', steps: opts.steps, points, library: slopesOf(points, (p) => p.msPerStep), libraryCpu: slopesOf(points, (p) => p.cpuMsPerStep) };
   if (points[0]?.peers) result.peers = points[0].peers.map((q, i) => ({ threads: q.threads, ...slopesOf(points, (p) => p.peers![i].msPerStep) }));
   return result;
 }
@@ -160,9 +174,9 @@ const f1 = (x: number) => x.toFixed(1);
 /** The sweep as a Markdown table and the slopes. */
 export function formatScaling(s: ScalingResult): string {
   const peerThreads = s.points[0]?.peers?.map((p) => p.threads) ?? [];
-  const header = ['tokens', 'width', 'ms/step', 'GFLOP/s', 'kernels/step', 'step peak tensor MB', 'tensor MB between steps', 'RSS MB', ...peerThreads.map((t) => `torch ${t}t ms`), ...peerThreads.map((t) => `library / torch ${t}t`)];
+  const header = ['tokens', 'width', 'ms/step', 'CPU ms/step', 'GFLOP/s', 'kernels/step', 'step peak tensor MB', 'tensor MB between steps', 'RSS MB', ...peerThreads.map((t) => `torch ${t}t ms`), ...peerThreads.map((t) => `library / torch ${t}t`)];
   const rows = s.points.map((p) =>
-    [p.tokens, p.width, f1(p.msPerStep), p.gflopsPerSec.toFixed(2), p.kernelsPerStep, f1(p.stepPeakTensorMB), f1(p.tensorMBBetweenSteps), f1(p.rssMB), ...(p.peers ?? []).map((q) => f1(q.msPerStep)), ...(p.peers ?? []).map((q) => `${(p.msPerStep / q.msPerStep).toFixed(2)}x`)].join(' | '),
+    [p.tokens, p.width, f1(p.msPerStep), f1(p.cpuMsPerStep), p.gflopsPerSec.toFixed(2), p.kernelsPerStep, f1(p.stepPeakTensorMB), f1(p.tensorMBBetweenSteps), f1(p.rssMB), ...(p.peers ?? []).map((q) => f1(q.msPerStep)), ...(p.peers ?? []).map((q) => `${(p.msPerStep / q.msPerStep).toFixed(2)}x`)].join(' | '),
   );
   const slope = (name: string, x: ScalingSlopes) => `- ${name}: step time ~ tokens^${x.tokens.toFixed(2)} (width ${SCALING_CENTRE.width}), ~ width^${x.width.toFixed(2)} (${SCALING_CENTRE.tokens} tokens)`;
   return [
@@ -173,6 +187,7 @@ export function formatScaling(s: ScalingResult): string {
     ...rows.map((r) => `| ${r} |`),
     '',
     slope('library', s.library),
+    slope('library, CPU time', s.libraryCpu),
     ...(s.peers ?? []).map((p) => slope(`torch, ${p.threads} thread${p.threads === 1 ? '' : 's'}`, p)),
   ].join('\n');
 }
