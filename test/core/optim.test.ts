@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { Adam, AdamW, Sgd, WarmupCosineSchedule, clipByGlobalNorm } from '@mtojs/core';
 
 before(async () => {
@@ -216,7 +217,18 @@ test('AdamW slots checkpoint per parameter (name and shape) and a restored optim
   tf.dispose([...a, ...b].map((p) => p.variable));
 });
 
-test('AdamW.applyClipped clips as clipByGlobalNorm then apply do, and returns the same norm', () => {
+test('AdamW.applyClipped clips as clipByGlobalNorm then apply do, and returns the norm to float32 precision', async () => {
+  // One long parameter, on wasm, whose Sum adds in float32: one running sum of 300k squares drifts by ~1e-5.
+  await tf.setBackend('wasm');
+  const long = { name: 'long', variable: tf.variable(tf.zeros([300, 1000])), decay: true };
+  const g = tf.randomNormal([300, 1000], 0, 1, 'float32', 7);
+  const exact = Math.sqrt(Array.from(g.dataSync()).reduce((acc, v) => acc + v * v, 0));
+  const opt = new AdamW(options);
+  const norm = opt.applyClipped([long], [g], 0.01, 1);
+  assert.ok(Math.abs(norm.dataSync()[0] - exact) < 1e-6 * exact, `norm ${norm.dataSync()[0]} vs ${exact} (float64)`);
+  tf.dispose([norm, g, long.variable]);
+  opt.dispose();
+  await tf.setBackend('cpu');
   const fused = someParams(4);
   const apart = someParams(4);
   const x = new AdamW(options);

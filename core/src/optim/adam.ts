@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { NamedVariable, PartContext } from '../parts/part.js';
 import { decays, type NamedTensor, type Optimizer } from './optimizer.js';
 import { FlatSlots } from './flat-slots.js';
+import { sumOfSquares } from './clip.js';
 
 const adamSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
@@ -77,7 +78,7 @@ export class Adam implements Optimizer {
       let norm: tf.Scalar | null = null;
       let scale: tf.Scalar | null = null;
       if (maxNorm > 0) {
-        const squares = gathered.map((x) => tf.sum(tf.square(x.flat)));
+        const squares = gathered.map((x) => sumOfSquares(x.flat));
         norm = tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)) as tf.Scalar;
         scale = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) as tf.Scalar;
       }
