@@ -37,6 +37,7 @@ export const DEFAULT_ARGS: Readonly<BenchArgs> = {
 };
 
 export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--json FILE]
+                          [--peer torch] [--peer-threads 1,2] [--scaling] [--scaling-steps N]
 
 Times the full training step (forward, loss, gradients, optimiser update) of the library beside a
 naive tfjs reference and beside the library with MTO on, interleaved in one process.

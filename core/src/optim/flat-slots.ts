@@ -40,7 +40,7 @@ export interface FlatGradients {
  */
 export class FlatSlots {
   private groupList: FlatGroup[] = [];
-  private readonly where = new Map<tf.Variable, { group: FlatGroup; index: number }>();
+  private readonly bound = new Set<tf.Variable>();
   /** The parameters in the order they were first bound (the order of getWeights). */
   private readonly order: NamedVariable[] = [];
   private views: NamedTensor[] | null = null;
@@ -54,17 +54,14 @@ export class FlatSlots {
     return this.groupList;
   }
 
-  get size(): number {
-    return this.order.length;
-  }
-
-  has(p: NamedVariable): boolean {
-    return this.where.has(p.variable);
-  }
-
   /** Adds parameters not yet known; the slots of the known ones keep their values, new ones start at zero. */
   bind(params: readonly NamedVariable[]): void {
-    const fresh = params.filter((p, i) => !this.where.has(p.variable) && params.findIndex((q) => q.variable === p.variable) === i);
+    const seen = new Set<tf.Variable>();
+    const fresh = params.filter((p) => {
+      if (this.bound.has(p.variable) || seen.has(p.variable)) return false;
+      seen.add(p.variable);
+      return true;
+    });
     if (fresh.length === 0) return;
     const all = [...this.order, ...fresh];
     const values = this.groupList.length ? this.slotValues() : new Map<tf.Variable, Record<string, tf.Tensor>>();
@@ -153,7 +150,7 @@ export class FlatSlots {
     this.releaseViews();
     for (const g of this.groupList) for (const v of Object.values(g.slots)) v.dispose();
     this.groupList = [];
-    this.where.clear();
+    this.bound.clear();
     this.order.length = 0;
   }
 
@@ -207,8 +204,8 @@ export class FlatSlots {
     });
     for (const g of this.groupList) for (const v of Object.values(g.slots)) v.dispose();
     this.groupList = groups;
-    this.where.clear();
-    for (const g of groups) g.members.forEach((m, index) => this.where.set(m.param.variable, { group: g, index }));
+    this.bound.clear();
+    for (const p of params) this.bound.add(p.variable);
   }
 }
 
