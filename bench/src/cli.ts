@@ -8,8 +8,11 @@ import './register.js';
 import { BenchUsageError, USAGE, parseBenchArgs } from './args.js';
 import { describeMachine } from './machine.js';
 import { formatTable, leakingCells, writeReportJson, type BenchReport } from './report.js';
-import { runBenchmark } from './runner.js';
+import { runBenchmark, type RunOptions } from './runner.js';
 import { shapeById } from './shapes.js';
+import { findTorch } from './peer.js';
+import { runScaling } from './scaling.js';
+import { loadavg } from 'node:os';
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -28,14 +31,26 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   const machine = describeMachine();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const loadAverages = [loadavg()[0]];
+  let peer: RunOptions['peer'];
+  if (args.peer === 'torch') {
+    const torch = findTorch();
+    log('skipped' in torch ? `bench: torch peer skipped: ${torch.skipped}` : `bench: torch peer: ${torch.python}, torch ${torch.torch}, threads ${args.peerThreads.join(', ')}`);
+    peer = { torch, threads: args.peerThreads };
+  }
   const cells = await runBenchmark({
     shapes: args.shapes.map((id) => shapeById(id)!),
     backends: args.backends,
     warmup: args.warmup,
     steps: args.steps,
     budgetSeconds: args.budgetSeconds,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log,
+    peer,
   });
+  loadAverages.push(loadavg()[0]);
+  const scaling = args.scaling ? await runScaling({ steps: args.scalingSteps, peer, log }) : undefined;
+  if (scaling) loadAverages.push(loadavg()[0]);
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     machine,
@@ -43,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
     cells,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     elapsedSeconds: (performance.now() - started) / 1000,
+    loadAverages: loadAverages.map((x) => Math.round(x * 100) / 100),
+    ...(peer ? { peer: 'skipped' in peer.torch ? peer.torch : { ...peer.torch, threads: peer.threads } } : {}),
+    ...(scaling ? { scaling } : {}),
   };
   process.stdout.write(`${formatTable(report)}\n`);
   if (args.json) {

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '@mtojs/core';
 import type { MachineInfo } from './machine.js';
 import type { BenchBackend, CellResult } from './runner.js';
+import { formatScaling, type ScalingResult } from './scaling.js';
 
 /** Everything one benchmark run measured: what `--json` writes. */
 export interface BenchReport {
@@ -11,6 +12,12 @@ export interface BenchReport {
   /** Peak resident set size of the benchmark process. */
   peakRssMB: number;
   elapsedSeconds: number;
+  /** The token and width sweep (`--scaling`). */
+  scaling?: ScalingResult;
+  /** What `--peer torch` found: the peer's Python and torch version, or why it was skipped. */
+  peer?: { python: string; torch: string; threads: number[] } | { skipped: string };
+  /** Load averages (1 min) sampled while measuring: before, between cells, after. */
+  loadAverages?: number[];
 }
 
 /** Cells where some variant's timed steps left tensors behind. */
@@ -23,31 +30,43 @@ const percent = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 /** The results as a Markdown table (readable in a terminal, pasteable into docs/performance.md). */
 export function formatTable(report: BenchReport): string {
-  const header = '| shape | backend | step | ms/step | samples/s | GFLOP/s | speed-up vs naive | tensor growth |';
-  const rule = '|---|---|---|---:|---:|---:|---:|---:|';
-  const rows = report.cells.flatMap((c) =>
-    c.variants.map((v) =>
+  const header = '| shape | backend | step | ms/step | CPU ms/step | samples/s | GFLOP/s | speed-up vs naive | kernels/step | tensor growth |';
+  const rule = '|---|---|---|---:|---:|---:|---:|---:|---:|---:|';
+  const rows = report.cells.flatMap((c) => [
+    ...c.variants.map((v) =>
       [
         `${c.shape}: ${c.title}`,
         c.backend,
         v.variant,
         fixed(v.msPerStep, 1),
+        fixed(v.cpuMsPerStep, 1),
         fixed(v.samplesPerSec, 0),
         fixed(v.gflopsPerSec, 2),
         v.variant === 'naive' ? '1.00x' : `${fixed(v.speedupVsNaive, 2)}x`,
+        v.kernelsPerStep === null ? '-' : String(v.kernelsPerStep),
         String(v.tensorGrowth),
       ].join(' | '),
     ),
-  );
+    ...(c.peers ?? []).map((p) =>
+      [`${c.shape}: ${c.title}`, 'native', `${p.name}, ${p.threads} thread${p.threads === 1 ? '' : 's'}`, fixed(p.msPerStep, 1), fixed(p.cpuMsPerStep, 1), fixed(p.samplesPerSec, 0), fixed(p.gflopsPerSec, 2), '-', '-', '-'].join(' | '),
+    ),
+  ]);
+  const peerText = (c: CellResult) => {
+    if (c.peerSkipped) return `; torch peer skipped: ${c.peerSkipped}`;
+    if (!c.peers?.length) return '';
+    const each = c.peers.map((p) => `${p.threads}t ${fixed(p.libraryOverPeer, 2)}x, CPU time ${fixed(p.libraryOverPeerCpu, 2)}x`).join('; ');
+    return `; library step / torch's best step ${fixed(c.libraryOverBestPeer!, 2)}x (per thread count: ${each}), peer peak RSS ${c.memory.peerMaxRssMB} MB, peer's 512x512 product ${c.peerMatmulGflops} GFLOP/s on one thread`;
+  };
   const summary = report.cells.map(
     (c) =>
       `- ${c.shape}/${c.backend}: ${(c.flops.step / 1e9).toFixed(2)} GFLOP per step (batch ${c.batchSize}), ${c.timedSteps} timed step(s) each; library ${fixed(c.speedup, 2)}x the naive reference; MTO overhead ${percent(c.mtoOverhead)}; ` +
       `first-step loss naive vs library differs by ${c.firstLossRelativeDifference.toExponential(1)} (relative); live tensors ${c.memory.tensorsAfterWarmup} -> ${c.memory.tensorsAfterSteps}, ` +
-      `JS heap ${c.memory.heapUsedMBAfterWarmup} -> ${c.memory.heapUsedMBAfterSteps} MB`,
+      `JS heap ${c.memory.heapUsedMBAfterWarmup} -> ${c.memory.heapUsedMBAfterSteps} MB; a library step's peak tensor memory +${c.variants[1].stepPeakTensorMB ?? '-'} MB, RSS ${c.memory.rssMBAfterSteps} MB after the cell` +
+      peerText(c),
   );
   const m = report.machine;
   return [
-    `${m.cpuModel}, nproc ${m.nproc}, node ${m.node}, tfjs ${m.tfjs}, load average ${m.loadAverage1m} at start`,
+    `${m.cpuModel}, nproc ${m.nproc}, node ${m.node}, tfjs ${m.tfjs}, load average ${m.loadAverage1m} at start${report.loadAverages ? ` (sampled while measuring: ${report.loadAverages.join(', ')})` : ''}`,
     `warm-up ${report.settings.warmup} step(s), then up to ${report.settings.steps} timed steps per variant within ${report.settings.budgetSeconds} s per shape and backend, variants interleaved; medians`,
     '',
     header,
@@ -56,6 +75,7 @@ export function formatTable(report: BenchReport): string {
     '',
     ...summary,
     `- peak RSS ${report.peakRssMB} MB; ${report.elapsedSeconds.toFixed(0)} s in all`,
+    ...(report.scaling ? ['', formatScaling(report.scaling)] : []),
   ].join('\n');
 }
 

@@ -5,6 +5,7 @@ import { stepFlops, type ModelDims, type StepFlops } from './flops.js';
 import { NaiveReferenceStep } from './naive-step.js';
 import { median } from './stats.js';
 import { collectGarbage } from './gc.js';
+import { TorchPeer, peerSpecOf, type PeerAvailability } from './peer.js';
 
 export type BenchBackend = 'wasm' | 'cpu';
 export const BENCH_BACKENDS: readonly BenchBackend[] = ['wasm', 'cpu'];
@@ -27,12 +28,39 @@ export interface RunOptions {
   budgetSeconds: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** The PyTorch peer (`--peer torch`): where torch is, or why it is skipped; absent: no peer. */
+  peer?: PeerOptions;
+}
+
+export interface PeerOptions {
+  torch: PeerAvailability;
+  /** Thread counts the peer runs at, each its own variant (torch.set_num_threads). */
+  threads: number[];
+}
+
+/** The PyTorch peer at one thread count, measured in the same rounds as the variants. */
+export interface PeerResult {
+  name: string;
+  threads: number;
+  msPerStep: number;
+  /** Median CPU time of the peer process per step, all its threads together. */
+  cpuMsPerStep: number;
+  samplesPerSec: number;
+  gflopsPerSec: number;
+  stepMs: number[];
+  /** Median over rounds of library ms / this peer's ms (the two timed seconds apart): above 1, the peer is faster. */
+  libraryOverPeer: number;
+  /** The same ratio of CPU times (for one thread, the ratio a quiet machine would show). */
+  libraryOverPeerCpu: number;
+  firstLoss: number;
 }
 
 export interface VariantResult {
   variant: VariantName;
   /** Median over the timed steps. */
   msPerStep: number;
+  /** Median CPU time of the process per timed step (user + system): less moved by other work on the machine than wall time. */
+  cpuMsPerStep: number;
   samplesPerSec: number;
   /** Analytic step FLOPs over the median step time. */
   gflopsPerSec: number;
@@ -43,6 +71,10 @@ export interface VariantResult {
   firstLoss: number;
   /** Tensors this variant's timed steps left behind (sum of per-step changes of the live count); must be 0. */
   tensorGrowth: number;
+  /** Kernels one step runs (tf.profile of the last warm-up step); null without warm-up. */
+  kernelsPerStep: number | null;
+  /** Tensor memory one step adds at its peak (tf.profile's peakBytes less the bytes live before it), MB; null without warm-up. */
+  stepPeakTensorMB: number | null;
 }
 
 export interface CellResult {
@@ -58,6 +90,14 @@ export interface CellResult {
   speedup: number;
   /** Median over rounds of (library+mto ms / library ms) - 1. */
   mtoOverhead: number;
+  /** The PyTorch peer at each thread count (`--peer torch`); absent without it. */
+  peers?: PeerResult[];
+  /** Median over rounds of library ms / the best peer's ms in that round; absent without a peer. */
+  libraryOverBestPeer?: number;
+  /** The peer's one-thread rate on a 512x512 product (GFLOP/s): about 1 means torch uses the reference BLAS. */
+  peerMatmulGflops?: number;
+  /** Why the peer did not run, when it was asked for. */
+  peerSkipped?: string;
   /** |naive - library| / |library| of the first step's loss: both compute the same function. */
   firstLossRelativeDifference: number;
   memory: {
@@ -67,6 +107,10 @@ export interface CellResult {
     tensorBytesAfterSteps: number;
     heapUsedMBAfterWarmup: number;
     heapUsedMBAfterSteps: number;
+    /** Resident set size of the process after the cell's steps (the wasm heap never shrinks: the peak so far), MB. */
+    rssMBAfterSteps: number;
+    /** The peer process's peak resident set size, MB (one process per cell). */
+    peerMaxRssMB?: number;
   };
 }
 
@@ -78,22 +122,35 @@ interface Runner {
   step(indices: ArrayLike<number>): number;
   dispose(): void;
   times: number[];
+  cpuTimes: number[];
   losses: number[];
   growth: number;
+  kernels: number | null;
+  peakMB: number | null;
 }
 
-async function buildTrainer(config: RunConfig): Promise<Trainer> {
+/** The peer at one thread count, stepped in the same rounds as the runners. */
+interface PeerRunner {
+  name: string;
+  threads: number;
+  peer: TorchPeer;
+  times: number[];
+  cpuTimes: number[];
+  losses: number[];
+}
+
+export async function buildTrainer(config: RunConfig): Promise<Trainer> {
   const trainer = createTrainer(config, { logger: new MemoryLogger() });
   await trainer.setup();
   return trainer;
 }
 
-function disposeTrainer(trainer: Trainer): void {
+export function disposeTrainer(trainer: Trainer): void {
   trainer.dispose();
   (trainer.model as { dispose?(): void }).dispose?.();
 }
 
-function modelDims(trainer: Trainer): ModelDims {
+export function modelDims(trainer: Trainer): ModelDims {
   const kind = (trainer.model.constructor as { className?: string }).className;
   const o = trainer.model.getConfig() as Record<string, number & boolean>;
   const encoder = { width: o.width, depth: o.depth, mlpRatio: o.mlpRatio, cls: Boolean(o.cls) };
@@ -103,13 +160,13 @@ function modelDims(trainer: Trainer): ModelDims {
 }
 
 /** Tokens an MAE encoder sees: N minus the masked count of one sample from the run's strategy. */
-function visibleTokens(trainer: Trainer): number {
+export function visibleTokens(trainer: Trainer): number {
   const sample = trainer.masking.sample({ batchSize: 1, layout: trainer.layout }, new Rng(0));
   return trainer.layout.numTokens - sample.maskedPerRow[0];
 }
 
 /** Batches of `batchSize` indices cycling through the training split in the trainer's epoch-0 order. */
-function batchCycle(trainer: Trainer): (i: number) => Int32Array {
+export function batchCycle(trainer: Trainer): (i: number) => Int32Array {
   const order = trainer.epochOrder(0);
   const bs = trainer.config.trainer.batchSize;
   const batches = Math.floor(order.length / bs);
@@ -117,10 +174,10 @@ function batchCycle(trainer: Trainer): (i: number) => Int32Array {
   return (i) => order.subarray((i % batches) * bs, (i % batches) * bs + bs);
 }
 
-const toMB = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+export const toMB = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 /** Times one shape on one backend: warm-up, then rounds that step each variant once, in rotating order. */
-export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log'>): Promise<CellResult> {
+export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log' | 'peer'>): Promise<CellResult> {
   const log = opts.log ?? (() => {});
   const configs = shape.configs();
   const library = await buildTrainer(configs.baseline);
@@ -134,7 +191,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
   const make = (variant: VariantName, trainer: Trainer, step: (idx: ArrayLike<number>) => number, dispose: () => void): Runner => {
     const batchAt = batchCycle(trainer);
     let next = 0;
-    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0 };
+    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], cpuTimes: [], losses: [], growth: 0, kernels: null, peakMB: null };
   };
   const runners: Runner[] = [
     make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
@@ -145,22 +202,60 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     make('library+mto', withMto, (idx) => withMto.trainStep(idx).loss, () => disposeTrainer(withMto)),
   ];
 
+  const peerRunners: PeerRunner[] = [];
+  let peerSkipped: string | undefined;
+  let peerProcess: TorchPeer | null = null;
+  let peerMatmulGflops: number | undefined;
   try {
+    if (opts.peer) {
+      const torch = opts.peer.torch;
+      if ('skipped' in torch) peerSkipped = torch.skipped;
+      else {
+        const started = await TorchPeer.start(torch.python, peerSpecOf(library, visibleTokens(library)));
+        peerProcess = started.peer;
+        peerMatmulGflops = started.matmulGflops;
+        for (const threads of opts.peer.threads) peerRunners.push({ name: `torch ${torch.torch}`, threads, peer: peerProcess, times: [], cpuTimes: [], losses: [] });
+      }
+    }
     const runOnce = (r: Runner, timed: boolean) => {
       const idx = r.nextBatch();
       const before = tf.memory().numTensors;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const loss = r.step(idx);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(c0);
       r.losses.push(loss);
       if (timed) {
         r.times.push(ms);
+        r.cpuTimes.push((cpu.user + cpu.system) / 1000);
         r.growth += tf.memory().numTensors - before;
       }
       return ms;
     };
+    const peerOnce = async (p: PeerRunner, timed: boolean) => {
+      const { ms, cpuMs, loss } = await p.peer.step(p.threads);
+      p.losses.push(loss);
+      if (timed) {
+        p.times.push(ms);
+        p.cpuTimes.push(cpuMs);
+      }
+      return { ms, cpuMs };
+    };
     for (let w = 0; w < opts.warmup; w++) {
-      for (const r of runners) runOnce(r, false);
+      for (const r of runners) {
+        if (w < opts.warmup - 1) runOnce(r, false);
+        else {
+          // The last warm-up step is profiled: kernels per step and the step's peak tensor memory.
+          const bytesBefore = tf.memory().numBytes;
+          const profile = await tf.profile(() => {
+            runOnce(r, false);
+          });
+          r.kernels = profile.kernels.length;
+          r.peakMB = toMB(Math.max(0, profile.peakBytes - bytesBefore));
+        }
+      }
+      for (const p of peerRunners) await peerOnce(p, false);
     }
     const memoryNow = () => {
       collectGarbage();
@@ -169,16 +264,30 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     const afterWarmup = memoryNow();
     log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
     const rounds: Record<VariantName, number>[] = [];
+    const peerRounds: number[][] = [];
+    const peerCpuRounds: number[][] = [];
+    const libraryCpuRounds: number[] = [];
     const timingStart = performance.now();
+    const everyone = [...runners.map((r) => ({ r })), ...peerRunners.map((p) => ({ p }))];
     for (let round = 0; round < opts.steps; round++) {
       if (round > 0 && performance.now() - timingStart >= opts.budgetSeconds * 1000) break;
       const ms = {} as Record<VariantName, number>;
-      for (let k = 0; k < runners.length; k++) {
-        const r = runners[(round + k) % runners.length];
-        ms[r.variant] = runOnce(r, true);
+      const peerMs: number[] = new Array(peerRunners.length);
+      const peerCpu: number[] = new Array(peerRunners.length);
+      for (let k = 0; k < everyone.length; k++) {
+        const e = everyone[(round + k) % everyone.length];
+        if ('r' in e) ms[e.r.variant] = runOnce(e.r, true);
+        else {
+          const i = peerRunners.indexOf(e.p);
+          ({ ms: peerMs[i], cpuMs: peerCpu[i] } = await peerOnce(e.p, true));
+        }
       }
       rounds.push(ms);
-      log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}`);
+      peerRounds.push(peerMs);
+      peerCpuRounds.push(peerCpu);
+      libraryCpuRounds.push(runners[1].cpuTimes[runners[1].cpuTimes.length - 1]);
+      const peerText = peerRunners.map((p, i) => `, torch ${p.threads}t ${peerMs[i].toFixed(0)} ms`).join('');
+      log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}${peerText}`);
     }
     const afterSteps = memoryNow();
     const variants: VariantResult[] = runners.map((r) => {
@@ -186,14 +295,33 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       return {
         variant: r.variant,
         msPerStep,
+        cpuMsPerStep: median(r.cpuTimes),
         samplesPerSec: (batchSize * 1000) / msPerStep,
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         stepMs: r.times,
         speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.variant])),
         firstLoss: r.losses[0],
         tensorGrowth: r.growth,
+        kernelsPerStep: r.kernels,
+        stepPeakTensorMB: r.peakMB,
       };
     });
+    const peers: PeerResult[] = peerRunners.map((p, i) => {
+      const msPerStep = median(p.times);
+      return {
+        name: p.name,
+        threads: p.threads,
+        msPerStep,
+        cpuMsPerStep: median(p.cpuTimes),
+        samplesPerSec: (batchSize * 1000) / msPerStep,
+        gflopsPerSec: flops.step / (msPerStep * 1e6),
+        stepMs: p.times,
+        libraryOverPeer: median(rounds.map((ms, k) => ms.library / peerRounds[k][i])),
+        libraryOverPeerCpu: median(libraryCpuRounds.map((c, k) => c / peerCpuRounds[k][i])),
+        firstLoss: p.losses[0],
+      };
+    });
+    const peerMaxRssMB = peerProcess ? await peerProcess.maxRssMB() : undefined;
     const [naiveLoss, libraryLoss] = [variants[0].firstLoss, variants[1].firstLoss];
     return {
       shape: shape.id,
@@ -205,6 +333,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       variants,
       speedup: variants[1].speedupVsNaive,
       mtoOverhead: median(rounds.map((ms) => ms['library+mto'] / ms.library - 1)),
+      ...(opts.peer ? (peers.length ? { peers, peerMatmulGflops, libraryOverBestPeer: median(rounds.map((ms, k) => ms.library / Math.min(...peerRounds[k]))) } : { peerSkipped }) : {}),
       firstLossRelativeDifference: Math.abs(naiveLoss - libraryLoss) / Math.max(Math.abs(libraryLoss), 1e-12),
       memory: {
         tensorsAfterWarmup: afterWarmup.tensors,
@@ -213,9 +342,12 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
         tensorBytesAfterSteps: afterSteps.bytes,
         heapUsedMBAfterWarmup: toMB(afterWarmup.heap),
         heapUsedMBAfterSteps: toMB(afterSteps.heap),
+        rssMBAfterSteps: toMB(process.memoryUsage().rss),
+        ...(peerMaxRssMB !== undefined ? { peerMaxRssMB } : {}),
       },
     };
   } finally {
+    peerProcess?.close();
     for (const r of runners) r.dispose();
   }
 }
@@ -227,7 +359,8 @@ export async function runBenchmark(opts: RunOptions): Promise<CellResult[]> {
     await resolveBackend(backend);
     for (const shape of opts.shapes) {
       opts.log?.(`${shape.id} (${shape.title}) on ${backend}`);
-      cells.push(await runCell(shape, backend, opts));
+      // The peer runs beside the wasm cells, the library's fastest backend here.
+      cells.push(await runCell(shape, backend, { ...opts, peer: backend === 'wasm' ? opts.peer : undefined }));
     }
   }
   return cells;

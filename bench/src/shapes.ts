@@ -32,7 +32,7 @@ function withPlugins(config: RunConfig, plugins: RunConfig['plugins'], source: s
  * A SimMIM model (mask token at the input, one encoder stack, linear patch stem and head) on
  * random single-channel images cut into 4x4 patches: an encoder block stack of the given size.
  */
-function simMimShape(id: string, o: { side: number; width: number; depth: number; heads: number; batchSize: number }): BenchShape {
+export function simMimShape(id: string, o: { side: number; width: number; depth: number; heads: number; batchSize: number }): BenchShape {
   const tokens = (o.side / 4) ** 2;
   return {
     id,

@@ -48,6 +48,7 @@ export * from './run/logger.js';
 export * from './di/tokens.js';
 export * from './builtins.js';
 export * from './ops/affine.js';
+export * from './backend/wasm-kernels.js';
 export * from './ops/gather-rows.js';
 export * from './data/splits.js';
 export * from './version.js';

@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import { Adam, AdamW, Sgd, WarmupCosineSchedule, clipByGlobalNorm } from '@mtojs/core';
 
 before(async () => {
@@ -100,4 +101,174 @@ test('creating optimiser slots and running a linear probe leave no tensor behind
   const n = tf.memory().numTensors;
   linearProbeAccuracy(x, new Int32Array([0, 1, 0, 1]), x, new Int32Array([0, 1, 0, 1]), { steps: 5, numClasses: 2 });
   assert.equal(tf.memory().numTensors, n);
+});
+
+/** AdamW one tensor at a time, the update rule as it was before the flat buffers (the reference for them). */
+function perTensorAdamW(o: { lr: number; beta1: number; beta2: number; epsilon: number; weightDecay: number }) {
+  const slots = new Map<tf.Variable, { m: tf.Tensor; v: tf.Tensor }>();
+  let t = 0;
+  return (params: { variable: tf.Variable; decay: boolean }[], grads: tf.Tensor[], lr: number) => {
+    t += 1;
+    const c1 = 1 - o.beta1 ** t;
+    const c2 = 1 - o.beta2 ** t;
+    params.forEach((p, i) => {
+      const s = slots.get(p.variable) ?? { m: tf.zerosLike(p.variable), v: tf.zerosLike(p.variable) };
+      const wd = p.decay ? o.weightDecay : 0;
+      const next = tf.tidy(() => {
+        const g = grads[i];
+        const m = tf.add(tf.mul(s.m, o.beta1), tf.mul(g, 1 - o.beta1));
+        const v = tf.add(tf.mul(s.v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2));
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), o.epsilon));
+        let w = tf.sub(p.variable, tf.mul(update, lr));
+        if (wd > 0) w = tf.sub(w, tf.mul(p.variable, lr * wd));
+        return { m, v, w };
+      });
+      s.m.dispose();
+      s.v.dispose();
+      slots.set(p.variable, { m: next.m, v: next.v });
+      p.variable.assign(next.w);
+      next.w.dispose();
+    });
+  };
+}
+
+/** A few parameters of several shapes, with and without decay, and seeded random gradients per step. */
+function someParams(seed: number) {
+  const shapes: number[][] = [[3, 4], [4], [2, 3, 2], [5], [6, 1]];
+  return shapes.map((shape, i) => ({
+    name: `p${i}`,
+    variable: tf.variable(tf.randomNormal(shape, 0, 1, 'float32', seed + i)),
+    decay: shape.length >= 2,
+  }));
+}
+const gradsOf = (params: { variable: tf.Variable }[], step: number) => params.map((p, i) => tf.randomNormal(p.variable.shape, 0, 1, 'float32', 100 * step + i));
+const options = { lr: 0.01, beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.05 };
+
+test('AdamW on flat buffers gives bit-identical weights to the same update one tensor at a time', () => {
+  const fused = someParams(1);
+  const reference = someParams(1);
+  const opt = new AdamW(options);
+  const ref = perTensorAdamW(options);
+  for (let step = 0; step < 4; step++) {
+    const g = gradsOf(fused, step);
+    opt.apply(fused, g, 0.01);
+    ref(reference, g, 0.01);
+    tf.dispose(g);
+  }
+  fused.forEach((p, i) => assert.deepEqual(Array.from(p.variable.dataSync()), Array.from(reference[i].variable.dataSync()), p.name));
+  opt.dispose();
+  tf.dispose([...fused, ...reference].map((p) => p.variable));
+});
+
+test('AdamW leaves a parameter without a gradient this step untouched, weights and moments', () => {
+  const params = someParams(2);
+  const opt = new AdamW(options);
+  opt.bind(params);
+  const g0 = gradsOf(params, 0);
+  opt.apply(params, g0, 0.01);
+  const before = params.map((p) => Array.from(p.variable.dataSync()));
+  const slotsBefore = opt.getWeights().map((w) => Array.from(w.tensor.dataSync()));
+  const subset = [params[0], params[2], params[3]];
+  const g1 = gradsOf(subset, 1);
+  opt.apply(subset, g1, 0.01);
+  assert.deepEqual(Array.from(params[1].variable.dataSync()), before[1], 'no gradient: weights unchanged');
+  assert.deepEqual(Array.from(params[4].variable.dataSync()), before[4]);
+  assert.notDeepEqual(Array.from(params[0].variable.dataSync()), before[0]);
+  const slotsAfter = opt.getWeights();
+  assert.deepEqual(slotsAfter.map((w) => w.name).slice(2, 4), ['p1/m', 'p1/v']);
+  assert.deepEqual(Array.from(slotsAfter[2].tensor.dataSync()), slotsBefore[2], 'no gradient: moments unchanged');
+  assert.deepEqual(Array.from(slotsAfter[3].tensor.dataSync()), slotsBefore[3]);
+  tf.dispose([...g0, ...g1]);
+  opt.dispose();
+  tf.dispose(params.map((p) => p.variable));
+});
+
+test('AdamW slots checkpoint per parameter (name and shape) and a restored optimiser continues exactly', () => {
+  const a = someParams(3);
+  const b = someParams(3);
+  const first = new AdamW(options);
+  const second = new AdamW(options);
+  for (let step = 0; step < 2; step++) {
+    const g = gradsOf(a, step);
+    first.apply(a, g, 0.01);
+    second.apply(b, g, 0.01);
+    tf.dispose(g);
+  }
+  // What a checkpoint holds: one tensor per parameter and slot, as before the flat buffers.
+  const saved = first.getWeights().map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+  assert.deepEqual(saved.map((w) => `${w.name}:${w.tensor.shape}`), a.flatMap((p) => [`${p.name}/m:${p.variable.shape}`, `${p.name}/v:${p.variable.shape}`]));
+  const resumed = new AdamW(options);
+  resumed.bind(b);
+  resumed.setWeights(saved);
+  resumed.setState(second.getState());
+  second.dispose();
+  for (let step = 2; step < 4; step++) {
+    const g = gradsOf(a, step);
+    first.apply(a, g, 0.01);
+    resumed.apply(b, g, 0.01);
+    tf.dispose(g);
+  }
+  a.forEach((p, i) => assert.deepEqual(Array.from(p.variable.dataSync()), Array.from(b[i].variable.dataSync()), p.name));
+  const wrong = [{ name: 'p0/m', tensor: tf.zeros([4, 3]) }];
+  assert.throws(() => resumed.setWeights(wrong), /optimizer slot 'p0\/m' has shape \[4,3\], the parameter is \[3,4\]/);
+  tf.dispose([...saved.map((w) => w.tensor), wrong[0].tensor]);
+  first.dispose();
+  resumed.dispose();
+  tf.dispose([...a, ...b].map((p) => p.variable));
+});
+
+test('AdamW.applyClipped clips as clipByGlobalNorm then apply do, and returns the norm to float32 precision', async () => {
+  // One long parameter, on wasm, whose Sum adds in float32: one running sum of 300k squares drifts by ~1e-5.
+  await tf.setBackend('wasm');
+  const long = { name: 'long', variable: tf.variable(tf.zeros([300, 1000])), decay: true };
+  const g = tf.randomNormal([300, 1000], 0, 1, 'float32', 7);
+  const exact = Math.sqrt(Array.from(g.dataSync()).reduce((acc, v) => acc + v * v, 0));
+  const opt = new AdamW(options);
+  const norm = opt.applyClipped([long], [g], 0.01, 1);
+  assert.ok(Math.abs(norm.dataSync()[0] - exact) < 1e-6 * exact, `norm ${norm.dataSync()[0]} vs ${exact} (float64)`);
+  tf.dispose([norm, g, long.variable]);
+  opt.dispose();
+  await tf.setBackend('cpu');
+  const fused = someParams(4);
+  const apart = someParams(4);
+  const x = new AdamW(options);
+  const y = new AdamW(options);
+  for (let step = 0; step < 3; step++) {
+    const g = gradsOf(fused, step);
+    const norm = x.applyClipped(fused, g, 0.01, 1);
+    const clipped = clipByGlobalNorm(g, 1);
+    y.apply(apart, clipped.grads, 0.01);
+    assert.ok(Math.abs(norm.dataSync()[0] - clipped.norm.dataSync()[0]) < 1e-5 * clipped.norm.dataSync()[0]);
+    tf.dispose([norm, clipped.norm, ...clipped.grads, ...g]);
+  }
+  fused.forEach((p, i) => {
+    const [u, w] = [p.variable.dataSync(), apart[i].variable.dataSync()];
+    u.forEach((value, k) => assert.ok(Math.abs(value - w[k]) < 1e-6, `${p.name}[${k}]: ${value} vs ${w[k]}`));
+  });
+  x.dispose();
+  y.dispose();
+  tf.dispose([...fused, ...apart].map((p) => p.variable));
+});
+
+test('an AdamW step runs a fixed number of kernels, not a number per parameter tensor, and keeps no tensor', async () => {
+  const few = someParams(5);
+  const many = [...someParams(6), ...someParams(7), ...someParams(8), ...someParams(9)];
+  const kernelsOf = async (params: typeof few) => {
+    const opt = new AdamW(options);
+    const g = gradsOf(params, 0);
+    opt.apply(params, g, 0.01);
+    const count = tf.memory().numTensors;
+    const profile = await tf.profile(() => opt.apply(params, g, 0.01));
+    opt.getWeights();
+    opt.apply(params, g, 0.01);
+    assert.equal(tf.memory().numTensors, count, 'no tensor left behind by a step or by getWeights');
+    tf.dispose(g);
+    opt.dispose();
+    // Reshapes (views, no arithmetic) are the only per-parameter kernels left.
+    return profile.kernels.filter((k) => k.name !== 'Reshape').length;
+  };
+  const [k5, k20] = [await kernelsOf(few), await kernelsOf(many)];
+  assert.ok(k20 <= k5 + 2, `kernels other than reshapes: ${k5} for 5 parameters, ${k20} for 20`);
+  assert.ok(k5 <= 40, `${k5} kernels for two groups`);
+  tf.dispose([...few, ...many].map((p) => p.variable));
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Logger } from '../run/logger.js';
 import { UserError } from '../util/errors.js';
+import { installWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -62,7 +63,10 @@ async function tryRegistered(name: 'wasm' | 'cpu', pkg: string, load: ModuleLoad
     return `${pkg} ${reasonOf(e)}`;
   }
   try {
-    if (await engine.setBackend(name)) return null;
+    if (await engine.setBackend(name)) {
+      if (name === 'wasm') installWasmKernels();
+      return null;
+    }
     return `${pkg}: the backend failed to initialise`;
   } catch (e) {
     return `${pkg}: ${reasonOf(e)}`;

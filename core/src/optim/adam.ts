@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { NamedVariable, PartContext } from '../parts/part.js';
 import { decays, type NamedTensor, type Optimizer } from './optimizer.js';
+import { FlatSlots } from './flat-slots.js';
+import { sumOfSquares } from './clip.js';
 
 const adamSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
@@ -22,14 +24,17 @@ export class Adam implements Optimizer {
   static readonly description: string = 'Adam with bias correction; weightDecay adds an L2 term to the gradient';
   static readonly optionsSchema = adamSchema;
 
-  protected readonly slots = new Map<tf.Variable, { m: tf.Variable; v: tf.Variable; name: string }>();
+  /** m and v of every parameter, in flat buffers: one for the parameters that decay, one for the rest. */
+  protected readonly slots: FlatSlots;
   protected t = 0;
   protected decoupled = false;
 
   constructor(
     readonly options: AdamOptions,
     _ctx?: PartContext,
-  ) {}
+  ) {
+    this.slots = new FlatSlots(['m', 'v'], (p) => decays(p) && options.weightDecay > 0);
+  }
 
   get learningRate(): number {
     return this.options.lr;
@@ -39,67 +44,83 @@ export class Adam implements Optimizer {
     return { ...this.options };
   }
 
-  private slot(p: NamedVariable) {
-    let s = this.slots.get(p.variable);
-    if (!s) {
-      // tidy frees the zeros the variables are copied from (tidy never disposes variables).
-      s = tf.tidy(() => ({
-        m: tf.variable(tf.zerosLike(p.variable), false),
-        v: tf.variable(tf.zerosLike(p.variable), false),
-        name: p.name,
-      }));
-      this.slots.set(p.variable, s);
-    }
-    return s;
+  /**
+   * One update of every parameter. Each group of parameters (weight decay on, off) is updated
+   * as one flat buffer: its gradients and weights are concatenated, the Adam arithmetic runs once
+   * on the whole buffer (the same operations, in the same order, as one tensor at a time, so the
+   * results are bit-identical), and the new weights are split back. A bound parameter missing
+   * from `params` (no gradient this step) keeps its weights and moments, as torch skips it.
+   */
+  apply(params: NamedVariable[], grads: tf.Tensor[], lr: number): void {
+    this.update(params, grads, lr, 0);
   }
 
-  apply(params: NamedVariable[], grads: tf.Tensor[], lr: number): void {
+  /**
+   * Scales the gradients so their global L2 norm is at most `maxNorm` (as clipByGlobalNorm,
+   * torch's clip_grad_norm_), then updates as `apply`; returns the norm before clipping (the
+   * caller disposes it). The norm is taken over the flat buffers: a few kernels, not three per
+   * parameter tensor.
+   */
+  applyClipped(params: NamedVariable[], grads: tf.Tensor[], lr: number, maxNorm: number): tf.Scalar {
+    return this.update(params, grads, lr, maxNorm)!;
+  }
+
+  private update(params: NamedVariable[], grads: tf.Tensor[], lr: number, maxNorm: number): tf.Scalar | null {
+    this.slots.bind(params);
+    this.slots.releaseViews();
     this.t += 1;
     const { beta1: b1, beta2: b2, epsilon, weightDecay } = this.options;
     const c1 = 1 - Math.pow(b1, this.t);
     const c2 = 1 - Math.pow(b2, this.t);
-    tf.tidy(() => {
-      params.forEach((p, i) => {
-        const s = this.slot(p);
-        const w = p.variable;
-        const wd = decays(p) ? weightDecay : 0;
-        let g = grads[i];
+    const byVariable = new Map(params.map((p, i) => [p.variable, grads[i]]));
+    const preClipNorm = tf.tidy(() => {
+      const gathered = this.slots.groups.map((group) => ({ group, ...this.slots.gatherGradients(group, byVariable) }));
+      let norm: tf.Scalar | null = null;
+      let scale: tf.Scalar | null = null;
+      if (maxNorm > 0) {
+        const squares = gathered.map((x) => sumOfSquares(x.flat));
+        norm = tf.sqrt(squares.length === 1 ? squares[0] : tf.addN(squares)) as tf.Scalar;
+        scale = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1) as tf.Scalar;
+      }
+      for (const { group, flat, present, has } of gathered) {
+        if (!has.some(Boolean)) continue;
+        const { m: mSlot, v: vSlot } = group.slots;
+        const w = this.slots.gatherWeights(group);
+        const wd = group.key ? weightDecay : 0;
+        let g: tf.Tensor = scale ? tf.mul(flat, scale) : flat;
         if (wd > 0 && !this.decoupled) g = tf.add(g, tf.mul(w, wd));
-        const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
-        s.m.assign(m);
-        s.v.assign(v);
+        let m = tf.add(tf.mul(mSlot, b1), tf.mul(g, 1 - b1));
+        let v = tf.add(tf.mul(vSlot, b2), tf.mul(tf.square(g), 1 - b2));
         // Same arithmetic as torch: p -= lr * m_hat / (sqrt(v_hat) + eps).
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
         let next = tf.sub(w, tf.mul(update, lr));
         if (wd > 0 && this.decoupled) next = tf.sub(next, tf.mul(w, lr * wd));
-        w.assign(next);
-      });
+        if (present) {
+          m = tf.where(present, m, mSlot);
+          v = tf.where(present, v, vSlot);
+        }
+        mSlot.assign(m);
+        vSlot.assign(v);
+        this.slots.scatterWeights(group, next as tf.Tensor1D, present ? has : undefined);
+      }
+      return norm ?? undefined;
     });
+    return (preClipNorm as tf.Scalar | undefined) ?? null;
   }
 
+  /** `${param}/m` and `${param}/v` per parameter, in its shape (views valid until the next apply). */
   getWeights(): NamedTensor[] {
-    const out: NamedTensor[] = [];
-    for (const s of this.slots.values()) {
-      out.push({ name: `${s.name}/m`, tensor: s.m }, { name: `${s.name}/v`, tensor: s.v });
-    }
-    return out;
+    return this.slots.namedSlots();
   }
 
   /** Restores slots by name; call after the first `bind` so variables are known (see `bind`). */
   setWeights(weights: NamedTensor[]): void {
-    const byName = new Map(weights.map((w) => [w.name, w.tensor]));
-    for (const s of this.slots.values()) {
-      const m = byName.get(`${s.name}/m`);
-      const v = byName.get(`${s.name}/v`);
-      if (m) s.m.assign(m);
-      if (v) s.v.assign(v);
-    }
+    this.slots.restore(weights);
   }
 
   /** Creates the slots for these parameters now (so a checkpoint can be restored into them). */
   bind(params: NamedVariable[]): void {
-    for (const p of params) this.slot(p);
+    this.slots.bind(params);
   }
 
   getState(): Record<string, unknown> {
@@ -111,11 +132,7 @@ export class Adam implements Optimizer {
   }
 
   dispose(): void {
-    for (const s of this.slots.values()) {
-      s.m.dispose();
-      s.v.dispose();
-    }
-    this.slots.clear();
+    this.slots.dispose();
   }
 }
 

@@ -15,7 +15,13 @@ export interface Optimizer extends Configurable {
   readonly learningRate: number;
   /** Updates `params` in place with `grads` (same order). Runs its own tidy. */
   apply(params: NamedVariable[], grads: tf.Tensor[], lr: number): void;
-  /** Slot tensors for checkpoints (not copies: do not dispose). */
+  /**
+   * Optional: clips the gradients to a global L2 norm of at most `maxNorm` (as
+   * clipByGlobalNorm), then updates as `apply`, in fewer kernels than the two apart; returns the
+   * norm before clipping, which the caller disposes.
+   */
+  applyClipped?(params: NamedVariable[], grads: tf.Tensor[], lr: number, maxNorm: number): tf.Scalar;
+  /** Slot tensors for checkpoints, owned by the optimiser (do not dispose), valid until its next update. */
   getWeights(): NamedTensor[];
   /** Restores slots saved by getWeights (copies the values in). */
   setWeights(weights: NamedTensor[]): void;

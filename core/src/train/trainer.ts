@@ -481,8 +481,13 @@ export class Trainer {
         });
         const usedGrads = gradList.filter((g) => g);
         const lr = this.schedule.lr(step, this.optimizer.learningRate);
-        if (this.config.trainer.gradClipNorm > 0) {
-          const clipped = clipByGlobalNorm(usedGrads, this.config.trainer.gradClipNorm);
+        const maxNorm = this.config.trainer.gradClipNorm;
+        if (maxNorm > 0 && this.optimizer.applyClipped) {
+          const norm = this.optimizer.applyClipped(used, usedGrads, lr, maxNorm);
+          extra.grad_norm = norm.dataSync()[0];
+          norm.dispose();
+        } else if (maxNorm > 0) {
+          const clipped = clipByGlobalNorm(usedGrads, maxNorm);
           const norm = clipped.norm.dataSync()[0];
           clipped.norm.dispose();
           extra.grad_norm = norm;

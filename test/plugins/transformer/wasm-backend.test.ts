@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { disposeMaskBatch, noHooks, type MaskedModel } from '@mtojs/core';
+import { disposeMaskBatch, installWasmKernels, noHooks, type MaskedModel } from '@mtojs/core';
 import { gatherTokens } from '@mtojs/transformer';
 import { useCpuBackend } from './support/backend.js';
 import { disposeBatch, gridLayout, randomBatch, randomMask } from './support/toy-task.js';
@@ -13,6 +13,8 @@ import { buildMae, buildSimMim } from './support/models.js';
 // the cpu backend's losses and gradients there too. Node runs each test file in its own process,
 // so switching backends here does not affect the other files.
 before(useCpuBackend);
+// With the kernels `resolveBackend` puts in place on wasm (slices that copy only what they return, an Identity that shares).
+installWasmKernels();
 
 /** Loss and the summed |gradient| of every variable, on the current backend. */
 function lossAndGradients(build: () => MaskedModel & { dispose(): void }): { loss: number; grads: number[]; pooled: number[] } {
