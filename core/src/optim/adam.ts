@@ -107,7 +107,10 @@ export class Adam implements Optimizer {
   }
 
   setState(state: Record<string, unknown>): void {
-    this.t = Number(state.t ?? 0);
+    const t = state.t ?? 0;
+    // The step count drives bias correction: anything but a whole count would poison every update.
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) throw new TypeError(`t: expected a step count (an integer >= 0), found ${JSON.stringify(t)}`);
+    this.t = t;
   }
 
   dispose(): void {

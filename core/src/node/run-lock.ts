@@ -1,0 +1,165 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { UserError } from '../util/errors.js';
+
+/** The lock file of a run directory: one writer at a time (`mto train`). */
+export const RUN_LOCK_FILE = '.lock';
+
+/** A held run-directory lock; `release()` removes it (also done at process exit). */
+export interface RunLock {
+  readonly path: string;
+  /** Whether this process created the run directory itself (so a refused start may remove it). */
+  readonly createdDir: boolean;
+  release(): void;
+}
+
+/** Whether process `pid` is running (signal 0 tests for it without sending anything). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A file-system error (ENOTDIR, EPERM, ENAMETOOLONG, ...) as one line naming the path, for a UserError. */
+export function fsErrorLine(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code) || typeof err.syscall !== 'string') return null;
+  const what: Record<string, string> = {
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EEXIST: 'a file is in the way',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENAMETOOLONG: 'the name is too long',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOENT: 'no such file or folder (and it cannot be created there)',
+    EISDIR: 'a folder is in the way',
+    EINVAL: 'invalid path',
+  };
+  const path = err.path ? String(err.path) : '(unknown path)';
+  return `${path.length > 300 ? path.slice(0, 300) + '…' : path}: cannot ${err.syscall} (${err.code}: ${what[err.code] ?? err.message.split('\n')[0]})`;
+}
+
+/** Runs `fn`; a file-system error becomes a UserError (exit `exitCode`) naming the path, other errors pass. */
+export function withFsErrors<T>(fn: () => T, exitCode = 2, context = ''): T {
+  try {
+    return fn();
+  } catch (e) {
+    const line = fsErrorLine(e);
+    if (line === null) throw e;
+    throw new UserError(`${context}${line}`, exitCode);
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir loops
+ * forever under some pseudo file systems (`/proc/x`); this fails at once with the first error.
+ * Returns the folders it created, outermost first.
+ */
+export function makeDirs(dir: string): string[] {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (; !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  if (existsSync(d) && !statSync(d).isDirectory()) {
+    const e = new Error(`${d} is a file`) as NodeJS.ErrnoException;
+    Object.assign(e, { code: 'ENOTDIR', syscall: 'mkdir', path: d });
+    throw e;
+  }
+  for (const m of missing) mkdirSync(m);
+  return missing;
+}
+
+/**
+ * Takes the lock of run directory `root` (creating the folder if needed): `root/.lock` holds the
+ * writer's pid. A lock whose process still runs refuses the second writer with its pid; one
+ * whose process is gone (killed) is taken over. With `fresh`, the folder must be empty besides
+ * the lock (a new run never mixes into someone else's files). Errors are UserErrors (exit 2)
+ * and leave the folder as it was (a folder this call created is removed again).
+ */
+export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock {
+  const dir = resolve(root);
+  const created = withFsErrors(() => makeDirs(dir), 2, '--out: ');
+  const path = join(dir, RUN_LOCK_FILE);
+  const undo = () => {
+    for (const d of created.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        try {
+          writeSync(fd, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
+        const holder = lockHolder(path);
+        if (holder !== null && holder !== process.pid && isProcessRunning(holder)) {
+          throw new UserError(`${dir}: in use by another mto train (process ${holder}, lock ${path}); wait for it to finish, or remove the lock if that process is not a run`, 2);
+        }
+        // The holder is gone (killed mid-run): its lock is stale.
+        unlinkSync(path);
+      }
+    }
+  } catch (e) {
+    undo();
+    if (e instanceof UserError) throw e;
+    const line = fsErrorLine(e);
+    if (line === null) throw e;
+    throw new UserError(`--out: ${line}`, 2);
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    try {
+      if (lockHolder(path) === process.pid) unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', release);
+  if (opts.fresh) {
+    const others = readdirSync(dir).filter((n) => n !== RUN_LOCK_FILE);
+    if (others.length) {
+      release();
+      const shown = others.slice(0, 4).join(', ') + (others.length > 4 ? `, ... (${others.length} entries)` : '');
+      throw new UserError(`--out: ${dir} is not empty (${shown}) and holds no run to resume; a new run needs an empty or new folder: choose another --out, or remove what is there`, 2);
+    }
+  }
+  return {
+    path,
+    createdDir: created.length > 0,
+    release: () => {
+      release();
+      if (created.length && readdirSync(dir).length === 0) undo();
+    },
+  };
+}
+
+/** The pid written in a lock file, or null when it cannot be read. */
+function lockHolder(path: string): number | null {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').split(/\s/)[0]);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
