@@ -26,8 +26,11 @@ const manifestGroupSchema = z.strictObject({
   weights: z.array(manifestEntrySchema),
 });
 
+const word = z.number().int().min(-(2 ** 31)).max(2 ** 32 - 1);
+
 const rngSnapshotSchema = z.strictObject({
-  state: z.tuple([count, count, count, count]).refine((s) => s.every((x) => x <= 0xffffffff), { error: 'expected four 32-bit unsigned integers' }),
+  // 32-bit words, stored signed or unsigned (setState reads them with >>> 0).
+  state: z.tuple([word, word, word, word]),
   spareNormal: z.number().nullable(),
 });
 

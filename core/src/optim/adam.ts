@@ -5,9 +5,11 @@ import { decays, type NamedTensor, type Optimizer } from './optimizer.js';
 
 const adamSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  epsilon: z.number().positive().default(1e-8),
+  // A beta of 1 never updates its moment: the bias correction divides by 0 at step 1.
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  /** Added to the denominator for stability; above 1 it would swamp the update. */
+  epsilon: z.number().positive().max(1).default(1e-8),
   /** Adam: L2 penalty added to the gradient; AdamW: decoupled decay (Loshchilov & Hutter). */
   weightDecay: z.number().min(0).default(0),
 });
@@ -127,7 +129,7 @@ export class AdamW extends Adam {
   static override readonly className: string = 'adamw';
   static override readonly description: string = 'Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW';
   static override readonly optionsSchema = adamSchema.extend({
-    beta2: z.number().min(0).max(1).default(0.95),
+    beta2: z.number().min(0).lt(1).default(0.95),
     weightDecay: z.number().min(0).default(0.05),
   });
 
