@@ -6,6 +6,7 @@ import './backend/gradients.js';
 export * from './browser.js';
 export * from './util/fs-atomic.js';
 export * from './config/load.js';
+export * from './config/config-text.js';
 export * from './backend/resolve-backend.js';
 export * from './checkpoint/checkpoint.js';
 export * from './node/png.js';

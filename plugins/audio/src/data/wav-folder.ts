@@ -82,7 +82,7 @@ export class WavFolderData extends InMemoryAudioSource {
     const root = resolveDataPath(o.root, o.baseDir ?? this.baseDir);
     const { labelled, classes } = this.listClasses(root);
     const decode = (path: string): Float32Array => {
-      const clip = readWav(path);
+      const clip = readWav(path, { maxSeconds: o.maxSeconds });
       return resample(clip.samples, clip.sampleRate, o.sampleRate);
     };
     type Example = { clip: Float32Array; label: number };
