@@ -362,7 +362,7 @@ function idxCase(name: string, expect: Expected, images: () => Buffer, labels: (
     prepare: (dir) => {
       writeFileSync(join(dir, 'images.idx'), images());
       writeFileSync(join(dir, 'labels.idx'), labels());
-      const config = { ...BASE_IMAGE, data: { name: 'idx', trainImages: 'images.idx', trainLabels: 'labels.idx', testFraction: 0.25 }, trainer: { ...TRAIN, batchSize: 4 } };
+      const config = { ...BASE_IMAGE, data: { name: 'idx', trainImages: 'images.idx', trainLabels: 'labels.idx' }, trainer: { ...TRAIN, batchSize: 4 } };
       return ['train', '--config', writeJson(dir, 'config.json', config), '--out', 'run'];
     },
   };
