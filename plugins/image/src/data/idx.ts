@@ -8,6 +8,9 @@ import { InMemoryImageSource, type ImageSplit } from './in-memory.js';
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
 
+/** Bytes an IDX file may hold (after gunzip) unless `data.maxBytes` says more: the full MNIST training images are 47 MB. */
+export const DEFAULT_IDX_MAX_BYTES = 512 * 1024 * 1024;
+
 export const idxOptionsSchema = z
   .strictObject({
     /** IDX images file of the training split (e.g. train-images-idx3-ubyte, optionally .gz). */
@@ -55,9 +58,6 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 function hex32(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
-
-/** Bytes an IDX file may hold (after gunzip) unless `data.maxBytes` says more: the full MNIST training images are 47 MB. */
-export const DEFAULT_IDX_MAX_BYTES = 512 * 1024 * 1024;
 
 async function readBytes(path: string, what: string, maxBytes: number): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
   let bytes: Uint8Array;
