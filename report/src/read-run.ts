@@ -44,10 +44,25 @@ function numericFields(o: Record<string, unknown>): MetricRecord {
   return out;
 }
 
+/**
+ * What a run's files may hold for the report: a run writes lines of a few hundred bytes, so a
+ * line or record far beyond that is damage (and would make a page of hundreds of megabytes).
+ */
+export const REPORT_LIMITS = { fileBytes: 256 * 1024 * 1024, lineBytes: 64 * 1024, keysPerRecord: 1000 };
+
+/** A run file's text: a regular file within the size limit, else ReportInputError naming it. */
+function readRunFile(path: string, shown = path): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new ReportInputError(`${shown}: not a file (a ${st.isDirectory() ? 'folder' : 'device or pipe'}); expected the file mto train writes`);
+  if (st.size > REPORT_LIMITS.fileBytes) throw new ReportInputError(`${shown}: ${st.size} bytes, more than the ${REPORT_LIMITS.fileBytes} the report reads`);
+  return readFileSync(path, 'utf8');
+}
+
 function readJsonObject(path: string): Record<string, unknown> {
   let v: unknown;
+  const text = readRunFile(path);
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    v = JSON.parse(text);
   } catch (e) {
     throw new ReportInputError(`${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -78,6 +93,10 @@ export function parseMetrics(text: string, path: string, opts: { skipBadLines?: 
     const bad = (why: string) => {
       if (!opts.skipBadLines) throw new ReportInputError(`${path}:${i + 1}: ${why}`);
     };
+    if (line.length > REPORT_LIMITS.lineBytes) {
+      bad(`a line of ${line.length} characters, more than the ${REPORT_LIMITS.lineBytes} a metrics line may have`);
+      continue;
+    }
     let v: unknown;
     try {
       v = JSON.parse(line);
@@ -90,6 +109,10 @@ export function parseMetrics(text: string, path: string, opts: { skipBadLines?: 
       continue;
     }
     const o = v as Record<string, unknown>;
+    if (Object.keys(o).length > REPORT_LIMITS.keysPerRecord) {
+      bad(`a record of ${Object.keys(o).length} fields, more than the ${REPORT_LIMITS.keysPerRecord} a metrics record may have`);
+      continue;
+    }
     const rec = numericFields(o);
     if (o.type === 'step') {
       if (Number.isFinite(rec.step)) steps.set(rec.step!, rec);
@@ -113,7 +136,7 @@ export function readRun(dirArg: string): RunData {
   if (!statSync(dir).isDirectory()) throw new ReportInputError(`${dirArg}: not a directory (expected a run directory holding metrics.jsonl)`);
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!existsSync(metricsPath)) throw new ReportInputError(`${join(dirArg, 'metrics.jsonl')}: not found; is ${dirArg} a run directory (written by mto train)?`);
-  const parsed = parseMetrics(readFileSync(metricsPath, 'utf8'), join(dirArg, 'metrics.jsonl'));
+  const parsed = parseMetrics(readRunFile(metricsPath, join(dirArg, 'metrics.jsonl')), join(dirArg, 'metrics.jsonl'));
   const configPath = join(dir, 'config.json');
   const config = existsSync(configPath) ? readJsonObject(configPath) : null;
   const summaryPath = join(dir, 'summary.json');

@@ -112,7 +112,7 @@ function judge(c: FuzzCase, code: number, err: string): { verdict: CaseResult['v
 export async function runFuzz(cases: FuzzCase[] = fuzzCorpus(), opts: { workers?: number; timeoutMs?: number; log?: (line: string) => void } = {}): Promise<FuzzCounts> {
   const sandbox = mkdtempSync(join(tmpdir(), 'mtojs-fuzz-'));
   const log = opts.log ?? (() => {});
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const counts: FuzzCounts = { tried: 0, ok: 0, cleanErrors: 0, stackTraces: 0, exitCodeMismatches: 0, leftovers: 0, timeouts: 0, peakRssMb: 0, firstOver1Gb: null, results: [] };
   const workers = Array.from({ length: opts.workers ?? 1 }, () => new Worker());
   try {
@@ -176,6 +176,7 @@ export async function runFuzz(cases: FuzzCase[] = fuzzCorpus(), opts: { workers?
         else counts.timeouts++;
         counts.results.push(r);
         if (r.verdict !== 'ok') log(`${r.verdict.toUpperCase()} [${c.group}] ${c.name}: ${r.detail}`);
+        if (counts.tried % 100 === 0) log(`... ${counts.tried} of ${cases.length} tried`);
         rmSync(caseDir, { recursive: true, force: true });
       }
     };

@@ -13,7 +13,7 @@ import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
 import type { TrainingState } from '../checkpoint/checkpoint.js';
-import { acquireRunLock, fsErrorLine, withFsErrors, type RunLock } from '../node/run-lock.js';
+import { acquireRunLock, checkRunEntries, fsErrorLine, withFsErrors, type RunLock } from '../node/run-lock.js';
 import type { ProbeResult } from '../eval/probes.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
@@ -104,6 +104,7 @@ async function runTrain(argv: string[]): Promise<number> {
     throw e;
   }
   try {
+    checkRunEntries(outDir);
     if (args.resume) restored = await trainer.restore(outDir);
     withFsErrors(() => {
       ensureRunDirs(paths);

@@ -163,3 +163,34 @@ function lockHolder(path: string): number | null {
     return null;
   }
 }
+
+/** What a run directory holds, by kind: each one that exists must be of its kind. */
+const RUN_ENTRIES: Record<string, 'file' | 'folder'> = {
+  'config.json': 'file',
+  'config.previous.json': 'file',
+  'metrics.jsonl': 'file',
+  'summary.json': 'file',
+  'vocab.txt': 'file',
+  checkpoints: 'folder',
+  artifacts: 'folder',
+};
+
+/**
+ * Checks that the run directory's files and folders are of their kind (a metrics.jsonl that is
+ * a folder, a checkpoints that is a file), before anything is written: a UserError (exit 2)
+ * naming the entry instead of a failure halfway through the run.
+ */
+export function checkRunEntries(root: string): void {
+  for (const [name, kind] of Object.entries(RUN_ENTRIES)) {
+    const p = join(root, name);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (kind === 'file' ? !st.isFile() : !st.isDirectory()) {
+      throw new UserError(`${p}: expected a ${kind}, found a ${st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'device or pipe'}; this run directory is damaged`, 2);
+    }
+  }
+}

@@ -66,9 +66,9 @@ export function decodeWav(bytes: Uint8Array, where: string, opts: { maxSeconds?:
   const total = channels[0]?.length ?? 0;
   if (total === 0) throw new UserError(`${where}: the WAV file holds no samples`);
   // The cut comes before any work on the samples (mixing, resampling): a long file costs its
-  // cut, not its length. A margin past it keeps the resampler's window whole at the cut.
+  // cut, not its length. A margin past it (10 ms) keeps the resampler's window whole at the cut.
   const keep = opts.maxSeconds === undefined ? Infinity : Math.ceil(opts.maxSeconds * fmt.sampleRate);
-  const length = Math.min(total, keep + 64 + Math.ceil(keep * 0.05));
+  const length = Math.min(total, keep + 8 + Math.ceil(fmt.sampleRate * 0.01));
   const { offset, scale } = PCM_FULL_SCALE[depth] ?? { offset: 0, scale: 1 };
   const samples = new Float32Array(length);
   for (const channel of channels) for (let i = 0; i < length; i++) samples[i] += (channel[i] - offset) / scale;

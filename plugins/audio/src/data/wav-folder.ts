@@ -12,7 +12,7 @@ export const wavFolderOptionsSchema = z
     /** Every clip is resampled to this rate. */
     sampleRate: z.number().int().min(1000).max(192000).default(16000),
     /** Clips are cut to this many seconds; shorter ones are zero-padded in batches. */
-    maxSeconds: z.number().gt(0).default(1),
+    maxSeconds: z.number().gt(0).max(600).default(1),
     /** Per class, files in sorted-name order are spread evenly over the splits with these fractions. */
     split: z
       .strictObject({

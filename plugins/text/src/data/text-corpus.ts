@@ -10,9 +10,9 @@ import { encodeDocument } from '../tokenizer/sequences.js';
 /** Options every text source shares: the tokenizer and how documents become sequences. */
 export const textCorpusShape = {
   /** Tokens per sequence, [CLS] and [SEP] included; shorter sequences are padded with [PAD]. */
-  seqLen: z.number().int().min(4).default(64),
+  seqLen: z.number().int().min(4).max(16_384).default(64),
   /** WordPiece vocabulary size, the 5 special tokens included. */
-  vocabSize: z.number().int().min(64).default(4000),
+  vocabSize: z.number().int().min(64).max(1_000_000).default(4000),
   /** Lowercase (and strip accents) before tokenising, as BERT-base-uncased. */
   lowercase: z.boolean().default(true),
   /**
