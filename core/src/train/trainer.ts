@@ -199,6 +199,9 @@ export class Trainer {
     const layout = this.adapter.setup(this.data.info);
     this.masking.check?.(layout);
     this.stepsPerEpoch(); // a batch larger than the data is a config mistake: found before any file is written
+    if (this.config.eval.enabled && this.data.size(this.evalSplit()) === 0) {
+      throw new ConfigError(`eval.enabled: the ${this.evalSplit()} split is empty (${this.data.size('train')} training examples), so there is nothing to evaluate on; give the data more examples or set eval.enabled: false`);
+    }
     const ft = this.config.eval.finetune;
     if (this.config.eval.enabled && ft.enabled && ft.labels > this.data.size('train')) {
       throw new ConfigError(`eval.finetune.labels: ${ft.labels} labelled examples asked for, but the training split has ${this.data.size('train')}`);
