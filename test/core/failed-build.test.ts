@@ -7,9 +7,9 @@ import { MemoryLogger, UserError, createTrainer, parseRunConfig, registry, valid
 import { TinyAttentionModel, tinyConfig } from './fixtures/tiny-task.js';
 
 /** A model whose build fails part-way (as an out-of-memory allocation would), before it has variables to list. */
-class FailingBuildModel extends TinyAttentionModel {
-  static override readonly className: string = 'failing-build';
-  static override readonly optionsSchema = z.strictObject({ width: z.number().int().default(16) });
+class FailingBuildModel extends (TinyAttentionModel as new (options: { width: number }) => TinyAttentionModel) {
+  static readonly className = 'failing-build';
+  static readonly optionsSchema = z.strictObject({ width: z.number().int().default(16) });
   private built = false;
   override build(): void {
     throw new UserError('model: the build failed (the real error)');
