@@ -130,9 +130,14 @@ export function findCheckpoint(path: string, opts: { warn?: (message: string) =>
     const latest = join(root, 'latest');
     let named: string | null = null;
     if (existsSync(latest)) {
-      named = readFileSync(latest, 'utf8').trim();
+      try {
+        named = statSync(latest).isFile() ? readFileSync(latest, 'utf8').slice(0, 200).trim() : '(not a file)';
+      } catch {
+        named = '(unreadable)';
+      }
+      // `latest` names a folder beside it: anything else (a path, '..') is damage, never followed.
       const dir = join(root, named);
-      if (existsSync(join(dir, 'model.json'))) return dir;
+      if (/^step-\d+$/.test(named) && existsSync(join(dir, 'model.json'))) return dir;
     }
     const all = listCheckpoints(root);
     if (all.length) {
