@@ -8,6 +8,7 @@ import { tinyConfig } from './fixtures/tiny-task.js';
 
 const BIN = resolve(__dirname, '../../../core/dist/cli/bin.js');
 const FIXTURE = resolve(__dirname, 'fixtures/tiny-task.js');
+const DISK_TROUBLE = resolve(__dirname, 'fixtures/disk-trouble.js');
 let ws: string;
 
 function mto(args: string[]) {
@@ -107,4 +108,12 @@ test('a new run refuses a folder holding someone else\'s files, an --out that is
     assert.ok(performance.now() - t < 30_000, `${out}: answered at once`);
   }
   assert.deepEqual(readdirSync(ws).sort(), listing, 'no folder left behind');
+});
+
+test('a checkpoint write the disk refuses mid-run is one error line naming the path (exit 1), no stack trace', () => {
+  writeFileSync(join(ws, 'trouble.json'), JSON.stringify({ ...tinyConfig({ trainer: { epochs: 1, batchSize: 64, progress: 'none' } }), imports: [FIXTURE, DISK_TROUBLE], plugins: [{ name: 'disk-trouble' }] }));
+  const r = mto(['train', '--config', 'trouble.json', '--out', 'trouble', '--quiet']);
+  assert.equal(r.code, 1, r.err);
+  assert.match(errors(r.err), new RegExp(`^error: writing the run: ${join(ws, 'trouble', 'checkpoints')}: cannot mkdir \\(EEXIST: a file is in the way\\)$`));
+  assert.doesNotMatch(r.err, /\n\s+at /);
 });
