@@ -498,6 +498,16 @@ function checkpointCases(): FuzzCase[] {
   out.push(resumeCase('checkpoint: latest names a missing step', 'any', (run) => writeFileSync(join(run, 'checkpoints', 'latest'), 'step-99999999\n')));
   out.push(resumeCase('checkpoint: latest names ../../x', 'any', (run) => writeFileSync(join(run, 'checkpoints', 'latest'), '../../x\n')));
   out.push(resumeCase('checkpoint: model changed (width)', 'error', () => {}, ['--set', 'model.width=8']));
+  out.push(resumeCase('checkpoint: latest is a folder', 'any', (run) => {
+    rmSync(join(run, 'checkpoints', 'latest'));
+    mkdirSync(join(run, 'checkpoints', 'latest'));
+  }));
+  out.push(resumeCase('checkpoint: weights.bin longer than the manifest', 'error', (run) => writeFileSync(join(run, 'checkpoints', readFileSync(join(run, 'checkpoints', 'latest'), 'utf8').trim(), 'weights.bin'), Buffer.alloc(10 * 2 ** 20), { flag: 'a' })));
+  out.push(resumeCase('checkpoint: model.json of 300 MB', 'error', (run) => writeFileSync(modelJson(run), Buffer.alloc(300 * 2 ** 20, 0x20), { flag: 'a' })));
+  out.push(resumeCase('run dir: checkpoints is a file', 'error', (run) => {
+    rmSync(join(run, 'checkpoints'), { recursive: true });
+    writeFileSync(join(run, 'checkpoints'), 'x');
+  }));
   out.push(resumeCase('run dir: a live lock', 2, (run) => writeFileSync(join(run, '.lock'), `${process.pid} host t\n`)));
   out.push(resumeCase('run dir: a stale lock', 0, (run) => writeFileSync(join(run, '.lock'), `2147483646 host t\n`)));
   out.push(resumeCase('run dir: metrics.jsonl is a folder', 'error', (run) => {

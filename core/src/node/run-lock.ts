@@ -89,7 +89,7 @@ export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock 
   const created = withFsErrors(() => makeDirs(dir), 2, '--out: ');
   const path = join(dir, RUN_LOCK_FILE);
   const undo = () => {
-    for (const d of created.reverse()) {
+    for (const d of [...created].reverse()) {
       try {
         rmdirSync(d);
       } catch {
@@ -149,7 +149,8 @@ export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock 
     createdDir: created.length > 0,
     release: () => {
       release();
-      if (created.length && readdirSync(dir).length === 0) undo();
+      // A run refused after the lock (a failed resume, a bad checkpoint) leaves no folder it made.
+      if (created.length && existsSync(dir) && readdirSync(dir).length === 0) undo();
     },
   };
 }
