@@ -9,6 +9,7 @@ export * from './config/load.js';
 export * from './config/config-text.js';
 export * from './backend/resolve-backend.js';
 export * from './checkpoint/checkpoint.js';
+export * from './checkpoint/checkpoint-schema.js';
 export * from './node/png.js';
 export * from './node/artifact-writer.js';
 export * from './run/run-dir.js';
@@ -25,6 +26,8 @@ export * from './cli/export-command.js';
 export { main as runCli } from './cli/main.js';
 export * from './data/folders.js';
 export * from './node/data-path.js';
+export * from './node/run-lock.js';
+export * from './node/fs-errors.js';
 export * from './node/encoder-files.js';
 // The Node entry's loadEncoder also takes folder paths (the browser entry's: URLs and tf.io handlers).
 export { loadEncoder } from './node/encoder-files.js';

@@ -13,7 +13,8 @@ import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
 import type { TrainingState } from '../checkpoint/checkpoint.js';
-import { acquireRunLock, checkRunEntries, fsErrorLine, withFsErrors, type RunLock } from '../node/run-lock.js';
+import { acquireRunLock, checkRunEntries, type RunLock } from '../node/run-lock.js';
+import { fsErrorLine, withFsErrors } from '../node/fs-errors.js';
 import type { ProbeResult } from '../eval/probes.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
