@@ -42,7 +42,8 @@ export const BASE_IMAGE = {
   optimizer: { name: 'adamw', lr: 0.001 },
   schedule: { name: 'warmup-cosine', warmupEpochs: 0 },
   trainer: TRAIN,
-  eval: { enabled: false },
+  // Cheap when a case turns it on.
+  eval: { enabled: false, probeSteps: 20, knnK: 3, baselines: false },
 };
 
 const TEXT_LINES = ['the cat sat on the mat', 'the dog ran in the park today', 'a bird flew over the house', 'the sun is warm and bright', 'we read a book by the fire'];
@@ -498,7 +499,7 @@ function checkpointCases(): FuzzCase[] {
   out.push(resumeCase('checkpoint: latest names a missing step', 'any', (run) => writeFileSync(join(run, 'checkpoints', 'latest'), 'step-99999999\n')));
   out.push(resumeCase('checkpoint: latest names ../../x', 'any', (run) => writeFileSync(join(run, 'checkpoints', 'latest'), '../../x\n')));
   out.push(resumeCase('checkpoint: model changed (width)', 'error', () => {}, ['--set', 'model.width=8']));
-  out.push(resumeCase('checkpoint: latest is a folder', 'any', (run) => {
+  out.push(resumeCase('checkpoint: latest is a folder', 2, (run) => {
     rmSync(join(run, 'checkpoints', 'latest'));
     mkdirSync(join(run, 'checkpoints', 'latest'));
   }));

@@ -121,6 +121,7 @@ const RUN_ENTRIES: Record<string, 'file' | 'folder'> = {
   'summary.json': 'file',
   'vocab.txt': 'file',
   checkpoints: 'folder',
+  'checkpoints/latest': 'file',
   artifacts: 'folder',
 };
 
