@@ -83,15 +83,21 @@ test('a second writer on a run directory is refused with the holder\'s pid; a de
   assert.ok(!existsSync(lock), 'the lock is gone after the run');
 });
 
-test('a new run refuses a folder holding someone else\'s files, an --out that is a file or cannot be created; nothing is written', () => {
+test('a new run refuses a folder holding another run\'s files, an --out that is a file or cannot be created; nothing is written', () => {
   mkdirSync(join(ws, 'theirs'));
   writeFileSync(join(ws, 'theirs', 'config.json'), '{"theirs": true}\n');
   writeFileSync(join(ws, 'theirs', 'metrics.jsonl'), '{"step": 0}\n');
   const before = snapshot(join(ws, 'theirs'));
   const r = mto(['train', '--config', 'tiny.json', '--out', 'theirs', '--quiet']);
   assert.equal(r.code, 2, r.err);
-  assert.equal(errors(r.err), `error: --out: ${join(ws, 'theirs')} is not empty (config.json, metrics.jsonl) and holds no run to resume; a new run needs an empty or new folder: choose another --out, or remove what is there`);
+  assert.equal(errors(r.err), `error: --out: ${join(ws, 'theirs')} already holds files a run writes (config.json, metrics.jsonl) and no checkpoint to resume; a new run needs a folder of its own: choose another --out, or remove them`);
   assert.deepEqual(snapshot(join(ws, 'theirs')), before);
+  // Files a run does not write (a caller's log) are no obstacle.
+  mkdirSync(join(ws, 'with-log'));
+  writeFileSync(join(ws, 'with-log', 'train.log'), 'started\n');
+  const logged = mto(['train', '--config', 'tiny.json', '--out', 'with-log', '--quiet']);
+  assert.equal(logged.code, 0, logged.err);
+  assert.equal(readFileSync(join(ws, 'with-log', 'train.log'), 'utf8'), 'started\n');
   writeFileSync(join(ws, 'plain-file'), 'x');
   const cases: [string, RegExp][] = [
     ['plain-file', /^error: --out: .*plain-file: cannot mkdir \(ENOTDIR: a part of the path is a file, not a folder\)$/],

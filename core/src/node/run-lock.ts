@@ -28,8 +28,8 @@ export function isProcessRunning(pid: number): boolean {
 /**
  * Takes the lock of run directory `root` (creating the folder if needed): `root/.lock` holds the
  * writer's pid. A lock whose process still runs refuses the second writer with its pid; one
- * whose process is gone (killed) is taken over. With `fresh`, the folder must be empty besides
- * the lock (a new run never mixes into someone else's files). Errors are UserErrors (exit 2)
+ * whose process is gone (killed) is taken over. With `fresh`, the folder must hold none of the
+ * files a run writes (a new run never appends to or overwrites another run's files). Errors are UserErrors (exit 2)
  * and leave the folder as it was (a folder this call created is removed again).
  */
 export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock {
@@ -85,11 +85,12 @@ export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock 
   };
   process.on('exit', release);
   if (opts.fresh) {
-    const others = readdirSync(dir).filter((n) => n !== RUN_LOCK_FILE);
-    if (others.length) {
+    // What a run writes or appends to, left by another run (or a failed one): never mixed into.
+    // Other files (a caller's log beside the run, as the convergence benchmark keeps) stay.
+    const taken = readdirSync(dir).filter((n) => RUN_WRITES.has(n));
+    if (taken.length) {
       release();
-      const shown = others.slice(0, 4).join(', ') + (others.length > 4 ? `, ... (${others.length} entries)` : '');
-      throw new UserError(`--out: ${dir} is not empty (${shown}) and holds no run to resume; a new run needs an empty or new folder: choose another --out, or remove what is there`, 2);
+      throw new UserError(`--out: ${dir} already holds files a run writes (${taken.join(', ')}) and no checkpoint to resume; a new run needs a folder of its own: choose another --out, or remove them`, 2);
     }
   }
   return {
@@ -112,6 +113,9 @@ function lockHolder(path: string): number | null {
     return null;
   }
 }
+
+/** The entries of a run directory a new run would write or append to. */
+const RUN_WRITES = new Set(['config.json', 'config.previous.json', 'metrics.jsonl', 'summary.json', 'vocab.txt', 'checkpoints', 'artifacts', 'finetune']);
 
 /** What a run directory holds, by kind: each one that exists must be of its kind. */
 const RUN_ENTRIES: Record<string, 'file' | 'folder'> = {
