@@ -157,7 +157,8 @@ export async function runFuzz(cases: FuzzCase[] = fuzzCorpus(), opts: { workers?
           const bad = judge(c, reply.code, reply.err + (reply.stack ? `\n${reply.stack}\n` : ''));
           const added = listing(caseDir).filter((p) => !before.has(p));
           const allowed = reply.code === 0 ? runDirOf(argv) : [];
-          const stray = added.filter((p) => !allowed.some((a) => p === a || p.startsWith(a)));
+          // A run directory, or the file an --out names (mto report writes one page).
+          const stray = added.filter((p) => !allowed.some((a) => p.startsWith(a) || `${p}/` === a));
           r = { name: c.name, group: c.group, code: reply.code, ms: reply.ms, verdict: 'ok', detail: '' };
           if (bad) Object.assign(r, bad);
           else if (stray.length) Object.assign(r, { verdict: 'leftover', detail: `left ${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ` (+${stray.length - 5})` : ''}` });
