@@ -44,10 +44,25 @@ function numericFields(o: Record<string, unknown>): MetricRecord {
   return out;
 }
 
+/**
+ * The largest run file the report reads (a page of bounded size is made of whatever it holds:
+ * series past the page's limits are listed, not charted).
+ */
+export const REPORT_LIMITS = { fileBytes: 256 * 1024 * 1024 };
+
+/** A run file's text: a regular file within the size limit, else ReportInputError naming it. */
+function readRunFile(path: string, shown = path): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new ReportInputError(`${shown}: not a file (a ${st.isDirectory() ? 'folder' : 'device or pipe'}); expected the file mto train writes`);
+  if (st.size > REPORT_LIMITS.fileBytes) throw new ReportInputError(`${shown}: ${st.size} bytes, more than the ${REPORT_LIMITS.fileBytes} the report reads`);
+  return readFileSync(path, 'utf8');
+}
+
 function readJsonObject(path: string): Record<string, unknown> {
   let v: unknown;
+  const text = readRunFile(path);
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    v = JSON.parse(text);
   } catch (e) {
     throw new ReportInputError(`${path}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
@@ -113,7 +128,7 @@ export function readRun(dirArg: string): RunData {
   if (!statSync(dir).isDirectory()) throw new ReportInputError(`${dirArg}: not a directory (expected a run directory holding metrics.jsonl)`);
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!existsSync(metricsPath)) throw new ReportInputError(`${join(dirArg, 'metrics.jsonl')}: not found; is ${dirArg} a run directory (written by mto train)?`);
-  const parsed = parseMetrics(readFileSync(metricsPath, 'utf8'), join(dirArg, 'metrics.jsonl'));
+  const parsed = parseMetrics(readRunFile(metricsPath, join(dirArg, 'metrics.jsonl')), join(dirArg, 'metrics.jsonl'));
   const configPath = join(dir, 'config.json');
   const config = existsSync(configPath) ? readJsonObject(configPath) : null;
   const summaryPath = join(dir, 'summary.json');

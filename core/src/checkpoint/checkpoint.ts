@@ -4,6 +4,10 @@ import { join, basename } from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
 import type { NamedTensor } from '../optim/optimizer.js';
+import { checkpointJsonProblem, weightElements } from './checkpoint-schema.js';
+
+/** A checkpoint's model.json larger than this is refused unread (the state is small; weights live in weights.bin). */
+export const MAX_CHECKPOINT_JSON_BYTES = 256 * 1024 * 1024;
 
 export const CHECKPOINT_FORMAT = 'mtojs-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -39,6 +43,8 @@ export interface CheckpointJson {
 
 export interface LoadedCheckpoint {
   dir: string;
+  /** Its model.json, which error messages name. */
+  file: string;
   state: TrainingState;
   /** Decoded tensors by name; the caller disposes them (see `disposeTensors`). */
   tensors: Map<string, tf.Tensor>;
@@ -124,9 +130,14 @@ export function findCheckpoint(path: string, opts: { warn?: (message: string) =>
     const latest = join(root, 'latest');
     let named: string | null = null;
     if (existsSync(latest)) {
-      named = readFileSync(latest, 'utf8').trim();
+      try {
+        named = statSync(latest).isFile() ? readFileSync(latest, 'utf8').slice(0, 200).trim() : '(not a file)';
+      } catch {
+        named = '(unreadable)';
+      }
+      // `latest` names a folder beside it: anything else (a path, '..') is damage, never followed.
       const dir = join(root, named);
-      if (existsSync(join(dir, 'model.json'))) return dir;
+      if (/^step-\d+$/.test(named) && existsSync(join(dir, 'model.json'))) return dir;
     }
     const all = listCheckpoints(root);
     if (all.length) {
@@ -142,36 +153,57 @@ export function findCheckpoint(path: string, opts: { warn?: (message: string) =>
 export function loadCheckpoint(path: string, opts: { warn?: (message: string) => void } = {}): LoadedCheckpoint {
   const dir = findCheckpoint(path, opts);
   const jsonPath = join(dir, 'model.json');
-  let json: CheckpointJson;
+  let raw: unknown;
   try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    const size = statSync(jsonPath).size;
+    if (size > MAX_CHECKPOINT_JSON_BYTES) throw new Error(`${size} bytes, more than the ${MAX_CHECKPOINT_JSON_BYTES} a checkpoint's model.json may hold`);
+    raw = JSON.parse(readFileSync(jsonPath, 'utf8'));
   } catch (e) {
-    throw new UserError(`${jsonPath}: not a readable checkpoint (${(e as Error).message.split('\n')[0]})`);
+    throw new UserError(`${jsonPath}: not a readable checkpoint (${(e as Error).message.split('\n')[0]})`, 2);
   }
-  if (json.format !== CHECKPOINT_FORMAT || !Array.isArray(json.weightsManifest)) {
-    throw new UserError(`${jsonPath}: not an mtojs checkpoint (format field is ${JSON.stringify(json.format)})`);
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (format !== CHECKPOINT_FORMAT && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) throw new UserError(`${jsonPath}: not an mtojs checkpoint (format field is ${JSON.stringify(format) ?? 'missing'})`, 2);
+  // Every field is checked before any is used: a tampered file is named, never half-applied.
+  const problem = checkpointJsonProblem(raw);
+  if (problem) throw new UserError(`${jsonPath}: ${problem}`, 2);
+  const json = raw as CheckpointJson;
+  // Sizes are checked against the files before a byte is read or decoded.
+  const groups: { files: string[]; bytes: number }[] = [];
+  for (const group of json.weightsManifest) {
+    const files = group.paths.map((p) => join(dir, p));
+    let total = 0;
+    for (const file of files) {
+      let st;
+      try {
+        st = statSync(file);
+      } catch {
+        throw new UserError(`${file}: weight file named in ${basename(jsonPath)} is missing`, 2);
+      }
+      if (!st.isFile()) throw new UserError(`${file}: weight file named in ${basename(jsonPath)} is not a file`, 2);
+      total += st.size;
+    }
+    const expected = group.weights.reduce((a, w) => a + weightElements(w.shape) * 4, 0);
+    if (total !== expected) throw new UserError(`${files[0]}: ${total} bytes, expected ${expected} for the weights listed in model.json`, 2);
+    groups.push({ files, bytes: total });
   }
   const tensors = new Map<string, tf.Tensor>();
-  for (const group of json.weightsManifest) {
-    const buffers: Uint8Array[] = [];
-    for (const p of group.paths) {
-      const file = join(dir, p);
-      if (!existsSync(file)) throw new UserError(`${file}: weight file named in ${basename(jsonPath)} is missing`);
-      buffers.push(new Uint8Array(readFileSync(file)));
+  try {
+    for (const [g, group] of json.weightsManifest.entries()) {
+      const joined = new Uint8Array(groups[g]!.bytes);
+      let off = 0;
+      for (const file of groups[g]!.files) {
+        const b = readFileSync(file);
+        joined.set(b.subarray(0, joined.byteLength - off), off);
+        off += b.byteLength;
+      }
+      const decoded = tf.io.decodeWeights(joined.buffer, group.weights);
+      for (const [k, v] of Object.entries(decoded)) tensors.set(k, v);
     }
-    const total = buffers.reduce((a, b) => a + b.byteLength, 0);
-    const expected = group.weights.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * 4, 0);
-    if (total !== expected) throw new UserError(`${join(dir, group.paths[0])}: ${total} bytes, expected ${expected} for the weights listed in model.json`);
-    const joined = new Uint8Array(total);
-    let off = 0;
-    for (const b of buffers) {
-      joined.set(b, off);
-      off += b.byteLength;
-    }
-    const decoded = tf.io.decodeWeights(joined.buffer, group.weights);
-    for (const [k, v] of Object.entries(decoded)) tensors.set(k, v);
+  } catch (e) {
+    disposeTensors(tensors);
+    throw e;
   }
-  return { dir, state: json.trainingState, tensors };
+  return { dir, file: jsonPath, state: json.trainingState, tensors };
 }
 
 export function disposeTensors(tensors: Map<string, tf.Tensor>): void {

@@ -12,6 +12,9 @@ import { UserError } from '../util/errors.js';
 import { parseCommandArgs, usageError, type CliCommand } from './commands.js';
 import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
+import type { TrainingState } from '../checkpoint/checkpoint.js';
+import { acquireRunLock, checkRunEntries, type RunLock } from '../node/run-lock.js';
+import { fsErrorLine, withFsErrors } from '../node/fs-errors.js';
 import type { ProbeResult } from '../eval/probes.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
@@ -91,13 +94,33 @@ async function runTrain(argv: string[]): Promise<number> {
     throw e;
   }
   const paths = trainer.paths;
-  ensureRunDirs(paths);
-  if (args.resume && existsSync(paths.config!)) {
-    const before = JSON.stringify(JSON.parse(readFileSync(paths.config!, 'utf8')));
-    if (before !== JSON.stringify(config)) logger.warn(`the config differs from the one this run started with; continuing with the new one (the old one is kept as config.previous.json)`);
-    writeFileAtomic(join(outDir, 'config.previous.json'), readFileSync(paths.config!));
+  // One writer per run directory; a new run only into an empty or new folder. A resume checks
+  // its checkpoint before it rewrites anything, so a failed one leaves the folder as it was.
+  let lock: RunLock;
+  let restored: TrainingState | undefined;
+  try {
+    lock = acquireRunLock(outDir, { fresh: !args.resume });
+  } catch (e) {
+    trainer.dispose();
+    throw e;
   }
-  writeFileAtomic(paths.config!, JSON.stringify(config, null, 2) + '\n');
+  try {
+    checkRunEntries(outDir);
+    if (args.resume) restored = await trainer.restore(outDir);
+    withFsErrors(() => {
+      ensureRunDirs(paths);
+      if (args.resume && existsSync(paths.config!)) {
+        const before = JSON.stringify(JSON.parse(readFileSync(paths.config!, 'utf8')));
+        if (before !== JSON.stringify(config)) logger.warn(`the config differs from the one this run started with; continuing with the new one (the old one is kept as config.previous.json)`);
+        writeFileAtomic(join(outDir, 'config.previous.json'), readFileSync(paths.config!));
+      }
+      writeFileAtomic(paths.config!, JSON.stringify(config, null, 2) + '\n');
+    }, 2, '--out: ');
+  } catch (e) {
+    lock.release();
+    trainer.dispose();
+    throw e;
+  }
 
   const mode = config.trainer.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : config.trainer.progress;
   // Progress lines are info lines: off below info; through the logger (as JSON objects) with --log-format json.
@@ -128,8 +151,8 @@ async function runTrain(argv: string[]): Promise<number> {
     // evalSplit: the split evaluations actually read (a missing val split falls back to test).
     const summary: Record<string, unknown> = { run: outDir, backend: tf.getBackend(), evalSplit: trainer.evalSplit() };
     const rows: SummaryRow[] = [];
-    if (args.resume) {
-      const st = await trainer.restore(outDir);
+    if (restored) {
+      const st = restored;
       const tc = config.trainer;
       logger.info(resumeMessage(st, { epochs: tc.epochs, stepsPerEpoch: trainer.stepsPerEpoch(), maxSteps: tc.maxSteps, evaluates: config.eval.enabled }));
       // The baselines were measured when the run began: the rewritten summary keeps them.
@@ -160,7 +183,14 @@ async function runTrain(argv: string[]): Promise<number> {
     trainer.events.on('evalEnd', (e) => {
       if (e.epoch >= 0) lastEval = e.metrics;
     });
-    await trainer.fit();
+    try {
+      await trainer.fit();
+    } catch (e) {
+      // The disk refusing a checkpoint or a metrics line mid-run: one line naming the path.
+      const line = fsErrorLine(e);
+      if (line !== null) throw new UserError(`writing the run: ${line}`, 1);
+      throw e;
+    }
     const seconds = (performance.now() - t0) / 1000;
     if (lastEval['eval/knn_acc'] !== undefined) rows.push({ name: 'pre-trained', knn: lastEval['eval/knn_acc'], probe: lastEval['eval/probe_acc'], finetune: lastEval['eval/ft_acc'] });
     summary.final = lastEval;
@@ -186,6 +216,7 @@ async function runTrain(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     trainer.dispose();
+    lock.release();
   }
 }
 

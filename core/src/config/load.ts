@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { ConfigError } from '../util/errors.js';
 import type { z } from 'zod';
 import { applyOverride, type AppliedOverride } from './overrides.js';
+import { configTextProblem, jsonTextProblem } from './config-text.js';
 import { runConfigSchema, type RunConfig } from './schema.js';
 import { formatZodIssues, schemaKeysAt } from './zod-format.js';
 import { registry as defaultRegistry, type Registry, type PartKind, type ComponentConfig } from '../registry/registry.js';
@@ -18,13 +19,25 @@ export function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`${file}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : code ?? String(e)})`);
   }
   const ext = extname(file).toLowerCase();
+  const tooBig = configTextProblem(text);
+  if (tooBig) throw new ConfigError(`${file}: ${tooBig}`);
   let data: unknown;
   try {
-    data = ext === '.json' ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+    if (ext === '.json') {
+      data = JSON.parse(text);
+    } else {
+      // Warnings are refusals: an unknown tag (!!js/function), an unsupported %YAML version.
+      const doc = YAML.parseDocument(text, { prettyErrors: true });
+      const problem = doc.errors[0] ?? doc.warnings[0];
+      if (problem) throw problem;
+      data = doc.toJS({ maxAliasCount: 100 });
+    }
   } catch (e) {
     const msg = String((e as Error).message).split('\n')[0];
     throw new ConfigError(`${file}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${msg}`);
   }
+  const jsonProblem = ext === '.json' ? jsonTextProblem(text) : null;
+  if (jsonProblem) throw new ConfigError(`${file}: ${jsonProblem}`);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`${file}: expected a mapping of fields (name, data, adapter, masking, model, ...) at the top level`);
   }

@@ -1,5 +1,6 @@
 import YAML from 'yaml';
 import { ConfigError } from '../util/errors.js';
+import { configTextProblem } from './config-text.js';
 
 /**
  * Applies `--set a.b=value` overrides. Values are read as YAML scalars or flow collections
@@ -22,9 +23,13 @@ export function applyOverride(config: Record<string, unknown>, assignment: strin
   if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected KEY=VALUE, e.g. --set trainer.epochs=3`);
   const key = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
+  const tooBig = configTextProblem(raw);
+  if (tooBig) throw new ConfigError(`--set ${key.slice(0, 100)}=...: the value has ${tooBig}`);
   let value: unknown;
   try {
-    value = raw === '' ? '' : YAML.parse(raw);
+    const doc = raw === '' ? null : YAML.parseDocument(raw);
+    // An unknown tag or a parse error: the text is taken as it is, a plain string.
+    value = doc === null ? '' : doc.errors.length || doc.warnings.length ? raw : doc.toJS({ maxAliasCount: 100 });
   } catch {
     value = raw;
   }

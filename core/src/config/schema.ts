@@ -16,7 +16,7 @@ export const trainerSchema = z.strictObject({
   /** Stop after this many optimiser steps in total (0 = no limit). */
   maxSteps: z.number().int().min(0).default(0),
   /** Clip gradients to this global L2 norm (0 = off). */
-  gradClipNorm: z.number().min(0).default(0),
+  gradClipNorm: z.number().min(0).max(1e6).default(0),
   /** Write a metrics line every N steps. */
   logEvery: z.number().int().min(1).default(10),
   /** Evaluate every N epochs (0 = only after the last epoch). */
@@ -51,7 +51,7 @@ export const finetuneSchema = z.strictObject({
   /** AdamW's decoupled weight decay (matrices only). */
   weightDecay: z.number().min(0).default(0.05),
   /** Linear warm-up, in epochs. */
-  warmupEpochs: z.number().min(0).default(3),
+  warmupEpochs: z.number().min(0).max(1e6).default(3),
   /** 'none' trains encoder and head end to end; 'encoder' trains the head alone on frozen features. */
   freeze: z.enum(['none', 'encoder']).default('none'),
   /**

@@ -7,9 +7,11 @@ import { sumOfSquares } from './clip.js';
 
 const adamSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  epsilon: z.number().positive().default(1e-8),
+  // A beta of 1 never updates its moment: the bias correction divides by 0 at step 1.
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  /** Added to the denominator for stability; above 1 it would swamp the update. */
+  epsilon: z.number().positive().max(1).default(1e-8),
   /** Adam: L2 penalty added to the gradient; AdamW: decoupled decay (Loshchilov & Hutter). */
   weightDecay: z.number().min(0).default(0),
 });
@@ -128,7 +130,10 @@ export class Adam implements Optimizer {
   }
 
   setState(state: Record<string, unknown>): void {
-    this.t = Number(state.t ?? 0);
+    const t = state.t ?? 0;
+    // The step count drives bias correction: anything but a whole count would poison every update.
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) throw new TypeError(`t: expected a step count (an integer >= 0), found ${JSON.stringify(t)}`);
+    this.t = t;
   }
 
   dispose(): void {
@@ -141,7 +146,7 @@ export class AdamW extends Adam {
   static override readonly className: string = 'adamw';
   static override readonly description: string = 'Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW';
   static override readonly optionsSchema = adamSchema.extend({
-    beta2: z.number().min(0).max(1).default(0.95),
+    beta2: z.number().min(0).lt(1).default(0.95),
     weightDecay: z.number().min(0).default(0.05),
   });
 

@@ -28,9 +28,9 @@ export class ConstantSchedule implements LrSchedule {
 const warmupCosineSchema = z
   .strictObject({
     /** Linear warm-up length in steps (takes precedence over warmupEpochs when > 0). */
-    warmupSteps: z.number().int().min(0).default(0),
+    warmupSteps: z.number().int().min(0).max(1e9).default(0),
     /** Linear warm-up length in epochs (MAE uses 40 of 800). */
-    warmupEpochs: z.number().min(0).default(1),
+    warmupEpochs: z.number().min(0).max(1e6).default(1),
     /** Final learning rate as a fraction of the base rate. */
     minLrRatio: z.number().min(0).max(1).default(0),
   });

@@ -5,7 +5,7 @@ import { decays, type NamedTensor, type Optimizer } from './optimizer.js';
 
 const sgdSchema = z.strictObject({
   lr: z.number().positive().default(0.1),
-  momentum: z.number().min(0).max(1).default(0.9),
+  momentum: z.number().min(0).lt(1).default(0.9),
   nesterov: z.boolean().default(false),
   weightDecay: z.number().min(0).default(0),
 });

@@ -28,6 +28,7 @@ export { applyReplacements } from './prepared-batch.js';
 import { Initializer } from './initializer.js';
 import type { PluginHost } from './plugin-host.js';
 import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
+import { applyCheckpointState, checkPosition } from '../checkpoint/restore-state.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, removeStaleTemps, type TrainingState } from '../checkpoint/checkpoint.js';
 import { evaluateProbes, type ProbeResult } from '../eval/probes.js';
 import { finetune } from '../eval/finetune.js';
@@ -201,6 +202,9 @@ export class Trainer {
     const layout = this.adapter.setup(this.data.info);
     this.masking.check?.(layout);
     this.stepsPerEpoch(); // a batch larger than the data is a config mistake: found before any file is written
+    if (this.config.eval.enabled && this.data.size(this.evalSplit()) === 0) {
+      throw new ConfigError(`eval.enabled: the ${this.evalSplit()} split is empty (${this.data.size('train')} training examples), so there is nothing to evaluate on; give the data more examples or set eval.enabled: false`);
+    }
     const ft = this.config.eval.finetune;
     if (this.config.eval.enabled && ft.enabled && ft.labels > this.data.size('train')) {
       throw new ConfigError(`eval.finetune.labels: ${ft.labels} labelled examples asked for, but the training split has ${this.data.size('train')}`);
@@ -634,22 +638,23 @@ export class Trainer {
   async restore(path: string, opts: { weightsOnly?: boolean } = {}): Promise<TrainingState> {
     await this.setup();
     const ck = loadCheckpoint(path, { warn: (m) => this.logger.warn(m) });
-    // A run killed while writing a checkpoint left its temp folder: nothing will finish it.
-    if (this.paths.checkpoints) for (const name of removeStaleTemps(this.paths.checkpoints)) this.logger.info(`removed ${name}, an unfinished checkpoint write`);
     try {
       assignByName(ck.dir, ck.tensors, this.model.variables(), 'model/');
       if (opts.weightsOnly) return ck.state;
       const optWeights: NamedTensor[] = [];
       for (const [k, t] of ck.tensors) if (k.startsWith('optimizer/')) optWeights.push({ name: k.slice('optimizer/'.length), tensor: t });
-      this.optimizer.setWeights(optWeights);
-      this.optimizer.setState(ck.state.optimizer);
+      checkPosition(ck.file, ck.state.batchInEpoch, this.stepsPerEpoch());
+      applyCheckpointState(ck.file, 'optimizer', () => {
+        this.optimizer.setWeights(optWeights);
+        this.optimizer.setState(ck.state.optimizer);
+      });
       const rngState = ck.state.rng.masking as ReturnType<Rng['getState']> | undefined;
       if (rngState) this.maskRng.setState(rngState);
       for (const p of this.plugins) {
-        if (isStateful(p) && ck.state.plugins[p.name] !== undefined) p.setState(ck.state.plugins[p.name]);
+        if (isStateful(p) && ck.state.plugins[p.name] !== undefined) applyCheckpointState(ck.file, `plugins.${p.name}`, () => p.setState(ck.state.plugins[p.name]));
       }
       const extra = (ck.state.extra ?? {}) as { epochSums?: Record<string, number>; epochCount?: number; parts?: Record<string, unknown> };
-      for (const [k, part] of this.statefulParts()) if (isStateful(part) && extra.parts?.[k] !== undefined) part.setState(extra.parts[k]);
+      for (const [k, part] of this.statefulParts()) if (isStateful(part) && extra.parts?.[k] !== undefined) applyCheckpointState(ck.file, `extra.parts.${k}`, () => part.setState(extra.parts![k]));
       this.progress = {
         step: ck.state.step,
         epoch: ck.state.epoch,
@@ -659,6 +664,9 @@ export class Trainer {
       };
       this.lastCheckpointStep = ck.state.step;
       this.lastEvalStep = -1;
+      // A run killed while writing a checkpoint left its temp folder: nothing will finish it.
+      // Removed only once the checkpoint proved good: a failed resume changes nothing on disk.
+      if (this.paths.checkpoints) for (const name of removeStaleTemps(this.paths.checkpoints)) this.logger.info(`removed ${name}, an unfinished checkpoint write`);
       return ck.state;
     } finally {
       disposeTensors(ck.tensors);
@@ -669,7 +677,13 @@ export class Trainer {
   dispose(): void {
     for (const p of this.plugins) p.dispose?.();
     if (this.layoutValue) {
-      const variables = this.model.variables();
+      // A model whose build() failed has no variables to list: disposing must not hide that error.
+      let variables: NamedVariable[] = [];
+      try {
+        variables = this.model.variables();
+      } catch {
+        return this.optimizer.dispose();
+      }
       this.model.dispose?.();
       for (const p of variables) if (!p.variable.isDisposed) p.variable.dispose();
     }

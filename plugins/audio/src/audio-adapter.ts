@@ -33,13 +33,13 @@ import { audioBatchFromRaw } from './raw-audio.js';
 export const audioAdapterOptionsSchema = z
   .strictObject({
     /** Mel filters (spectrogram rows). */
-    numMels: z.number().int().min(1).default(64),
+    numMels: z.number().int().min(1).max(1024).default(64),
     /** Analysis window (frame) length, in milliseconds. */
-    windowMs: z.number().gt(0).default(32),
+    windowMs: z.number().gt(0).max(10_000).default(32),
     /** Hop between frames, in milliseconds. */
-    hopMs: z.number().gt(0).default(12),
+    hopMs: z.number().gt(0).max(10_000).default(12),
     /** DFT size in samples; default: the smallest power of two holding the window. */
-    fftSize: z.number().int().min(2).optional(),
+    fftSize: z.number().int().min(2).max(2 ** 20).optional(),
     /** Lowest and highest frequency of the mel filters, in Hz (fMax default: half the sample rate). */
     fMin: z.number().min(0).default(0),
     fMax: z.number().gt(0).optional(),
@@ -50,7 +50,7 @@ export const audioAdapterOptionsSchema = z
     /** Mel power is clipped below this before the natural log. */
     logFloor: z.number().gt(0).default(1e-6),
     /** Frames per example: clips are cut to, or zero-padded up to, the samples these frames need. */
-    frames: z.number().int().min(1).default(64),
+    frames: z.number().int().min(1).max(100_000).default(64),
     /** Patch size: mel bins per patch (grid rows = numMels / patchFreq). */
     patchFreq: z.number().int().min(1).default(8),
     /** Patch size: frames per patch (grid columns = frames / patchTime). */
@@ -59,7 +59,7 @@ export const audioAdapterOptionsSchema = z
     mean: z.number().optional(),
     std: z.number().gt(0).optional(),
     /** Training clips (the first ones) the mean and std are measured on. */
-    statsClips: z.number().int().min(1).default(500),
+    statsClips: z.number().int().min(1).max(1_000_000).default(500),
     /** Predict per-patch normalised log-mels (MAE's norm_pix_loss) instead of the log-mels. */
     normTargets: z.boolean().default(true),
     /**
@@ -73,11 +73,11 @@ export const audioAdapterOptionsSchema = z
         /** Playback speed (tempo and pitch) scaled by a factor drawn from [1 - speed, 1 + speed]. */
         speed: z.number().min(0).lt(1).default(0.1),
         /** Time shift of up to this many ms: a delayed onset or a cut start (at most half the clip). */
-        maxShiftMs: z.number().min(0).default(100),
+        maxShiftMs: z.number().min(0).max(600_000).default(100),
         /** Gain change of up to this many dB either way. */
-        gainDb: z.number().min(0).default(6),
+        gainDb: z.number().min(0).max(120).default(6),
         /** White noise of up to this fraction of the clip's RMS (0.1 = 20 dB below it). */
-        noise: z.number().min(0).default(0),
+        noise: z.number().min(0).max(100).default(0),
       })
       .prefault({}),
   })

@@ -99,6 +99,11 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
     if (H % p !== 0 || W % p !== 0) {
       throw new ConfigError(`adapter.patchSize: ${p} does not divide the image size ${H}x${W} (height x width); choose a divisor of both`);
     }
+    // A shift past the image moves every pixel out (and pads a huge tensor): a typo, not augmentation.
+    const shift = this.options.augment.maxShift;
+    if (this.options.augment.enabled && shift >= Math.min(H, W)) {
+      throw new ConfigError(`adapter.augment.maxShift: ${shift} pixels, but the images are ${H}x${W}; expected at most ${Math.min(H, W) - 1}`);
+    }
     this.imageShape = [H, W, C];
     this.tokenLayout = {
       numTokens: (H / p) * (W / p),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MaskRequest, MaskSample, Rng } from '@mtojs/core';
+import { ConfigError, type MaskRequest, type MaskSample, type Rng, type TokenLayout } from '@mtojs/core';
 import { emptyMaskSample } from './mask-sample.js';
 
 /**
@@ -88,4 +88,16 @@ export function checkDiscreteRequest(request: MaskRequest): void {
   const total = request.batchSize * request.layout.numTokens;
   if (request.tokens && request.tokens.length !== total) throw new RangeError(`mask request: tokens has ${request.tokens.length} ids, expected ${total}`);
   if (request.wordStarts && request.wordStarts.length !== total) throw new RangeError(`mask request: wordStarts has ${request.wordStarts.length} flags, expected ${total}`);
+}
+
+/**
+ * BERT-style strategies put [MASK] and random token ids in place of the selected tokens: they
+ * need an adapter whose tokens are ids (text). Checked in setup, before a run directory exists.
+ */
+export function checkDiscreteLayout(strategy: string, layout: TokenLayout): void {
+  if (!layout.discrete) {
+    throw new ConfigError(
+      `masking.name: '${strategy}' replaces token ids, so it needs an adapter with discrete tokens (text); this adapter gives continuous tokens of ${layout.tokenDim} values (use random, block or grid masking)`,
+    );
+  }
 }

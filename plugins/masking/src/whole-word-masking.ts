@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { MaskRequest, MaskSample, MaskingStrategy, PartContext, Rng } from '@mtojs/core';
+import type { MaskRequest, MaskSample, MaskingStrategy, PartContext, Rng, TokenLayout } from '@mtojs/core';
 import { maskRatioSchema } from './mask-ratio.js';
 import { checkMaskRequest } from './mask-sample.js';
 import { drawSubset } from './draw-subset.js';
 import { parseMaskingOptions } from './options.js';
-import { applyBertRule, bertRuleShape, checkBertRule, checkDiscreteRequest } from './bert-rule.js';
+import { applyBertRule, bertRuleShape, checkBertRule, checkDiscreteRequest, checkDiscreteLayout } from './bert-rule.js';
 
 const wholeWordMaskingSchema = z
   .strictObject({
@@ -36,6 +36,10 @@ export class WholeWordMasking implements MaskingStrategy {
 
   getConfig(): Record<string, unknown> {
     return { ...this.options };
+  }
+
+  check(layout: TokenLayout): void {
+    checkDiscreteLayout('whole-word', layout);
   }
 
   sample(request: MaskRequest, rng: Rng): MaskSample {

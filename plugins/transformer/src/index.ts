@@ -9,7 +9,7 @@ registry.register('model', SimMimModel);
 export { MaeModel, type MaeOptions, type MaeOptionsInput } from './models/mae.js';
 export { SimMimModel, type SimMimOptions, type SimMimOptionsInput, type TargetsOnlyStem } from './models/simmim.js';
 export { TokenEncoder } from './models/token-encoder.js';
-export { poolingSchema, encoderOptionsShape, checkEncoderOptions, type Pooling, type EncoderOptions } from './models/options.js';
+export { poolingSchema, encoderOptionsShape, checkEncoderOptions, checkModelSize, stackParameters, MODEL_LIMITS, type Pooling, type EncoderOptions } from './models/options.js';
 
 export { Linear } from './layers/linear.js';
 export { LayerNorm, LAYER_NORM_EPSILON } from './layers/layer-norm.js';

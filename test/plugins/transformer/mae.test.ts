@@ -154,7 +154,7 @@ test("mae: registered as 'mae'; options are validated and round-trip through get
   assert.equal(registry.get('model', 'mae'), MaeModel);
   const { options } = registry.parseOptions('model', { name: 'mae' });
   assert.deepEqual(new MaeModel(options).getConfig(), options);
-  assert.deepEqual(options, { width: 64, depth: 4, heads: 4, mlpRatio: 4, cls: false, pooling: 'mean', maskTokenStd: 0.02, decoderWidth: 32, decoderDepth: 2, decoderHeads: 4 });
+  assert.deepEqual(options, { width: 64, depth: 4, heads: 4, mlpRatio: 4, maxParameters: 100_000_000, cls: false, pooling: 'mean', maskTokenStd: 0.02, decoderWidth: 32, decoderDepth: 2, decoderHeads: 4 });
   assert.throws(() => registry.parseOptions('model', { name: 'mae', width: 30, heads: 4 }), /heads \(4\) must divide width \(30\)/);
   assert.throws(() => registry.parseOptions('model', { name: 'mae', decoderWidth: 30, decoderHeads: 4 }), /decoderHeads/);
   assert.throws(() => registry.parseOptions('model', { name: 'mae', pooling: 'cls' }), /pooling 'cls' needs cls: true/);

@@ -115,7 +115,7 @@ test("simmim: registered as 'simmim' with validated options", () => {
   assert.equal(registry.get('model', 'simmim'), SimMimModel);
   const { options } = registry.parseOptions('model', { name: 'simmim' });
   assert.deepEqual(new SimMimModel(options).getConfig(), options);
-  assert.deepEqual(options, { width: 64, depth: 4, heads: 4, mlpRatio: 4, cls: false, pooling: 'mean', maskTokenStd: 0.02 });
+  assert.deepEqual(options, { width: 64, depth: 4, heads: 4, mlpRatio: 4, maxParameters: 100_000_000, cls: false, pooling: 'mean', maskTokenStd: 0.02 });
   assert.throws(() => registry.parseOptions('model', { name: 'simmim', heads: 5 }), /heads \(5\) must divide width \(64\)/);
   assert.throws(() => registry.parseOptions('model', { name: 'simmim', decoderWidth: 8 }), /decoderWidth/);
   assert.throws(() => buildSimMim({ width: 6, heads: 2 }), /width must be divisible by 4/);

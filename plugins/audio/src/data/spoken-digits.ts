@@ -12,7 +12,7 @@ export const spokenDigitsOptionsSchema = z.strictObject({
   /** Clips are resampled to this rate (the set is stored at 8000 Hz). */
   sampleRate: z.number().int().min(1000).max(192000).default(8000),
   /** Clips are cut to this many seconds; shorter ones are zero-padded in batches. The longest shipped clip is 0.74 s. */
-  maxSeconds: z.number().gt(0).default(0.8),
+  maxSeconds: z.number().gt(0).max(600).default(0.8),
   /** Training clips (0 = all 800), the first ones of the class-interleaved training split. */
   trainSize: z.number().int().min(0).default(0),
   /** Test clips (0 = all 160), the first ones of the class-interleaved test split. */

@@ -12,7 +12,7 @@ export const wavFolderOptionsSchema = z
     /** Every clip is resampled to this rate. */
     sampleRate: z.number().int().min(1000).max(192000).default(16000),
     /** Clips are cut to this many seconds; shorter ones are zero-padded in batches. */
-    maxSeconds: z.number().gt(0).default(1),
+    maxSeconds: z.number().gt(0).max(600).default(1),
     /** Per class, files in sorted-name order are spread evenly over the splits with these fractions. */
     split: z
       .strictObject({
@@ -82,7 +82,7 @@ export class WavFolderData extends InMemoryAudioSource {
     const root = resolveDataPath(o.root, o.baseDir ?? this.baseDir);
     const { labelled, classes } = this.listClasses(root);
     const decode = (path: string): Float32Array => {
-      const clip = readWav(path);
+      const clip = readWav(path, { maxSeconds: o.maxSeconds });
       return resample(clip.samples, clip.sampleRate, o.sampleRate);
     };
     type Example = { clip: Float32Array; label: number };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { parsePartOptions, resolveDataPath, UserError, type PartContext } from '@mtojs/core';
@@ -7,6 +7,9 @@ import { InMemoryImageSource, type ImageSplit } from './in-memory.js';
 /** IDX magic numbers: two zero bytes, the type (0x08 = unsigned byte), the number of dimensions. */
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
+
+/** Bytes an IDX file may hold (after gunzip) unless `data.maxBytes` says more: the full MNIST training images are 47 MB (4 times that as float32 pixels). */
+export const DEFAULT_IDX_MAX_BYTES = 128 * 1024 * 1024;
 
 export const idxOptionsSchema = z
   .strictObject({
@@ -22,6 +25,8 @@ export const idxOptionsSchema = z
     limit: z.number().int().min(0).default(0),
     /** Names of the label values 0, 1, ... (default: '0', '1', ... up to the largest label). */
     classNames: z.array(z.string().min(1)).min(1).optional(),
+    /** The most bytes one file may hold after gunzip (checked while inflating, before parsing). */
+    maxBytes: z.number().int().min(1).default(DEFAULT_IDX_MAX_BYTES),
     /** Directory relative paths resolve against (default: the working directory). */
     baseDir: z.string().min(1).optional(),
   })
@@ -54,18 +59,25 @@ function hex32(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
 
-async function readBytes(path: string, what: string): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
+async function readBytes(path: string, what: string, maxBytes: number): Promise<{ bytes: Uint8Array; gzipped: boolean }> {
   let bytes: Uint8Array;
   try {
+    const size = (await stat(path)).size;
+    if (size > maxBytes) throw new UserError(`${path}: the ${what} has ${size} bytes, more than data.maxBytes (${maxBytes}); raise it to read a larger file`);
     bytes = await readFile(path);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read the ${what} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, expected a file' : code ?? String(e)})`);
   }
   if (bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     try {
-      return { bytes: gunzipSync(bytes), gzipped: true };
+      // Inflated with a cap: a small gzip file may hold gigabytes of zeros.
+      return { bytes: gunzipSync(bytes, { maxOutputLength: maxBytes }), gzipped: true };
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new UserError(`${path}: the ${what} decompresses to more than data.maxBytes (${maxBytes}) bytes; raise it to read a larger file`);
+      }
       throw new UserError(`${path}: starts like a gzip file (1f 8b) but does not decompress: ${(e as Error).message}`);
     }
   }
@@ -76,9 +88,9 @@ async function readBytes(path: string, what: string): Promise<{ bytes: Uint8Arra
  * Reads and checks one IDX file (images: magic 0x00000803, count, rows, cols; labels: magic
  * 0x00000801, count). The length must match the header exactly. Gzip is detected by its magic bytes.
  */
-export async function readIdxFile(path: string, kind: IdxKind, limit = 0): Promise<IdxFile> {
+export async function readIdxFile(path: string, kind: IdxKind, limit = 0, maxBytes = DEFAULT_IDX_MAX_BYTES): Promise<IdxFile> {
   const what = `IDX ${kind} file`;
-  const { bytes, gzipped } = await readBytes(path, what);
+  const { bytes, gzipped } = await readBytes(path, what, maxBytes);
   const note = gzipped ? ' (after gunzip)' : '';
   const headerSize = kind === 'images' ? 16 : 8;
   const expectedMagic = kind === 'images' ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC;
@@ -112,10 +124,10 @@ export async function readIdxFile(path: string, kind: IdxKind, limit = 0): Promi
   return { path, total: count, count: kept, rows, cols, values: bytes.subarray(headerSize, headerSize + kept * rows * cols) };
 }
 
-async function readPair(imagesPath: string, labelsPath: string, limit: number): Promise<{ images: IdxFile; labels: IdxFile }> {
+async function readPair(imagesPath: string, labelsPath: string, limit: number, maxBytes: number): Promise<{ images: IdxFile; labels: IdxFile }> {
   // Both are read at once, but a failure is reported for the images file first, so the same
   // mistake always gives the same message.
-  const [imagesRead, labelsRead] = await Promise.allSettled([readIdxFile(imagesPath, 'images', limit), readIdxFile(labelsPath, 'labels', limit)]);
+  const [imagesRead, labelsRead] = await Promise.allSettled([readIdxFile(imagesPath, 'images', limit, maxBytes), readIdxFile(labelsPath, 'labels', limit, maxBytes)]);
   if (imagesRead.status === 'rejected') throw imagesRead.reason;
   if (labelsRead.status === 'rejected') throw labelsRead.reason;
   const [images, labels] = [imagesRead.value, labelsRead.value];
@@ -160,8 +172,8 @@ export class IdxData extends InMemoryImageSource {
   async load(): Promise<void> {
     const o = this.options;
     const path = (p: string) => resolveDataPath(p, o.baseDir ?? this.baseDir);
-    const train = await readPair(path(o.trainImages), path(o.trainLabels), o.limit);
-    const test = o.testImages && o.testLabels ? await readPair(path(o.testImages), path(o.testLabels), o.limit) : null;
+    const train = await readPair(path(o.trainImages), path(o.trainLabels), o.limit, o.maxBytes);
+    const test = o.testImages && o.testLabels ? await readPair(path(o.testImages), path(o.testLabels), o.limit, o.maxBytes) : null;
     const { rows, cols } = train.images;
     if (test && (test.images.rows !== rows || test.images.cols !== cols)) {
       throw new UserError(

@@ -6,6 +6,9 @@ import { parsePartOptions, resolveDataPath, UserError, statOrNull, visibleEntrie
 import { InMemoryImageSource, interleaveByClass, pickedEvenly, type ImageSplit } from './in-memory.js';
 import { rgbaToChannels } from '../pixels.js';
 
+/** Pixels an image may have (a 4096x4096 picture) unless `data.maxPixels` says more: checked in the header, before decoding. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
+
 export const imageFolderOptionsSchema = z
   .strictObject({
     /** Folder with one sub-folder of PNG files per class. */
@@ -21,6 +24,8 @@ export const imageFolderOptionsSchema = z
     grayscale: z.boolean().default(false),
     /** Expected [height, width]; default: the size of the first image (first class, first file). */
     size: z.tuple([z.number().int().min(1), z.number().int().min(1)]).optional(),
+    /** The most pixels (height x width) an image may have; checked in each file's header before decoding. */
+    maxPixels: z.number().int().min(1).default(DEFAULT_MAX_IMAGE_PIXELS),
     /** Directory a relative `root` resolves against (default: the working directory). */
     baseDir: z.string().min(1).optional(),
   })
@@ -39,7 +44,7 @@ function hexBytes(bytes: Uint8Array): string {
 }
 
 /** Decodes a PNG to its width, height and RGBA bytes; anything else is a UserError naming the file. */
-export function readPng(path: string): { width: number; height: number; rgba: Uint8Array } {
+export function readPng(path: string, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): { width: number; height: number; rgba: Uint8Array } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -50,6 +55,15 @@ export function readPng(path: string): { width: number; height: number; rgba: Ui
     throw new UserError(
       `${path}: not a PNG file: expected the PNG signature ${hexBytes(Uint8Array.from(PNG_SIGNATURE))}, found ${bytes.length ? hexBytes(bytes.subarray(0, 8)) : 'an empty file'}; image folders hold PNG files only`,
     );
+  }
+  // The header's size, before a byte is inflated: 50 bytes may declare 30000x30000 pixels.
+  if (bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR') {
+    const width = bytes.readUInt32BE(16);
+    const height = bytes.readUInt32BE(20);
+    if (width === 0 || height === 0) throw new UserError(`${path}: corrupt PNG file: the header gives ${width}x${height} pixels`);
+    if (width * height > maxPixels) {
+      throw new UserError(`${path}: the header gives ${height}x${width} (height x width) = ${width * height} pixels, more than data.maxPixels (${maxPixels}); raise it for larger images`);
+    }
   }
   try {
     const png = PNG.sync.read(bytes);
@@ -116,7 +130,7 @@ export class ImageFolderData extends InMemoryImageSource {
     let expected: { H: number; W: number; source: string } | null = o.size ? { H: o.size[0], W: o.size[1], source: 'the data.size option' } : null;
 
     const decode = (path: string): Float32Array => {
-      const { width, height, rgba } = readPng(path);
+      const { width, height, rgba } = readPng(path, o.maxPixels);
       if (!expected) expected = { H: height, W: width, source: `the size of the first image, ${path}` };
       if (height !== expected.H || width !== expected.W) {
         throw new UserError(

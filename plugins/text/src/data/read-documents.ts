@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError } from '@mtojs/core';
 
 /** One document read from a file, with the 1-based line it came from. */
@@ -10,19 +10,53 @@ export interface RawDocument {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** What a text file may hold unless the data options say more (`maxBytes`, `maxLineBytes`). */
+export const TEXT_FILE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxLineBytes: 1024 * 1024 };
+
+/**
+ * The bytes of a regular file of at most `maxBytes`, read with that cap (a device such as
+ * /dev/zero, or a file that grows while read, never fills memory).
+ */
+function readCapped(file: string, maxBytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new UserError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`${file}: is a folder; expected a text file`);
+    if (!st.isFile()) throw new UserError(`${file}: is not a regular file (a device, pipe or socket); expected a text file`);
+    if (st.size > maxBytes) throw new UserError(`${file}: ${st.size} bytes, more than data.maxBytes (${maxBytes}); raise it to read a larger file`);
+    const buf = Buffer.alloc(Math.min(maxBytes + 1, st.size + 1));
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    if (n > maxBytes) throw new UserError(`${file}: more than data.maxBytes (${maxBytes}) bytes; raise it to read a larger file`);
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Reads a plain-text (one document per line) or JSONL (one JSON object per line, the text in
  * `textField`, an optional label in `labelField`) file. Blank lines are skipped. An empty file,
  * binary content (NUL bytes), invalid UTF-8, malformed JSON, or a missing or empty text field
  * is a UserError naming the file and line.
  */
-export function readDocuments(file: string, format: 'text' | 'jsonl', fields: { textField: string; labelField?: string }): RawDocument[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UserError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+export function readDocuments(
+  file: string,
+  format: 'text' | 'jsonl',
+  fields: { textField: string; labelField?: string },
+  limits: { maxBytes?: number; maxLineBytes?: number } = {},
+): RawDocument[] {
+  const maxBytes = limits.maxBytes ?? TEXT_FILE_LIMITS.maxBytes;
+  const maxLineBytes = limits.maxLineBytes ?? TEXT_FILE_LIMITS.maxLineBytes;
+  const bytes = readCapped(file, maxBytes);
   if (bytes.length === 0) throw new UserError(`${file}: the file is empty; expected one document per line`);
   const docs: RawDocument[] = [];
   let start = 0;
@@ -33,6 +67,7 @@ export function readDocuments(file: string, format: 'text' | 'jsonl', fields: { 
     line++;
     const raw = bytes.subarray(start, end);
     start = end + 1;
+    if (raw.length > maxLineBytes) throw new UserError(`${file}:${line}: a line of ${raw.length} bytes, more than data.maxLineBytes (${maxLineBytes}); one document per line (raise the limit for longer documents)`);
     if (raw.includes(0)) throw new UserError(`${file}:${line}: contains a NUL byte; this looks like a binary file, not text`);
     let text: string;
     try {

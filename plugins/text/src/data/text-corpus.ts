@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TOKENS, UserError, writeFileAtomic, type DataBatch, type DataInfo, type DataSource, type PartContext, type RunPaths, type Split, type Stateful } from '@mtojs/core';
+import { TOKENS, UserError, writeFileAtomic, type DataBatch, type DataInfo, type DataSource, type PartContext, type RunPaths, type Split, type Stateful, type TrainerEvents } from '@mtojs/core';
 import { WordPieceVocab } from '../tokenizer/wordpiece.js';
 import { trainWordPiece } from '../tokenizer/train-vocab.js';
 import { encodeDocument } from '../tokenizer/sequences.js';
@@ -10,9 +10,9 @@ import { encodeDocument } from '../tokenizer/sequences.js';
 /** Options every text source shares: the tokenizer and how documents become sequences. */
 export const textCorpusShape = {
   /** Tokens per sequence, [CLS] and [SEP] included; shorter sequences are padded with [PAD]. */
-  seqLen: z.number().int().min(4).default(64),
+  seqLen: z.number().int().min(4).max(16_384).default(64),
   /** WordPiece vocabulary size, the 5 special tokens included. */
-  vocabSize: z.number().int().min(64).default(4000),
+  vocabSize: z.number().int().min(64).max(1_000_000).default(4000),
   /** Lowercase (and strip accents) before tokenising, as BERT-base-uncased. */
   lowercase: z.boolean().default(true),
   /**
@@ -65,6 +65,8 @@ export interface TextCorpusState {
 export abstract class TextCorpusSource implements DataSource, Stateful {
   abstract readonly options: TextCorpusOptions;
   private vocabulary: WordPieceVocab | null = null;
+  /** Whether vocab.txt waits for the run to start (see writeVocabFile). */
+  private vocabWritePending = false;
   private corpus: TextCorpus | null = null;
   private encoded: Partial<Record<Split, EncodedSplit>> = {};
   private loadedInfo: DataInfo | null = null;
@@ -178,13 +180,25 @@ export abstract class TextCorpusSource implements DataSource, Stateful {
     };
   }
 
-  /** `<run>/vocab.txt` (one token per line) when the run writes files. */
+  /**
+   * `<run>/vocab.txt` (one token per line) when the run writes files: written when training
+   * starts, so a run refused in setup (or a failed resume) leaves no file behind.
+   */
   private writeVocabFile(): void {
     const container = this.ctx?.container;
     if (!container?.isRegistered(TOKENS.RunPaths, true)) return;
     const root = container.resolve<RunPaths>(TOKENS.RunPaths).root;
     if (!root) return;
-    mkdirSync(root, { recursive: true });
-    writeFileAtomic(join(root, 'vocab.txt'), this.vocab.toText());
+    const write = () => {
+      mkdirSync(root, { recursive: true });
+      writeFileAtomic(join(root, 'vocab.txt'), this.vocab.toText());
+    };
+    if (!container.isRegistered(TOKENS.Events, true)) return write();
+    if (this.vocabWritePending) return; // the vocabulary of the moment is written then
+    this.vocabWritePending = true;
+    container.resolve<TrainerEvents>(TOKENS.Events).once('fitStart', () => {
+      this.vocabWritePending = false;
+      write();
+    });
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { pickedEvenly } from './interleave.js';
-import { readDocuments } from './read-documents.js';
+import { readDocuments, TEXT_FILE_LIMITS } from './read-documents.js';
 import { parsePartOptions, resolveDataPath } from '@mtojs/core';
 
 export const textFileOptionsSchema = z.strictObject({
@@ -17,6 +17,10 @@ export const textFileOptionsSchema = z.strictObject({
   labelField: z.string().min(1).optional(),
   /** Fraction of documents held out for evaluation (every 1/testFraction-th line). */
   testFraction: z.number().min(0).lt(1).default(0.1),
+  /** The largest file read, in bytes (checked before reading; the read is capped too). */
+  maxBytes: z.number().int().min(1).default(TEXT_FILE_LIMITS.maxBytes),
+  /** The longest line (document), in bytes. */
+  maxLineBytes: z.number().int().min(1).default(TEXT_FILE_LIMITS.maxLineBytes),
 });
 export type TextFileOptions = z.output<typeof textFileOptionsSchema>;
 
@@ -48,7 +52,7 @@ export class TextFileData extends TextCorpusSource {
   protected async readCorpus(): Promise<TextCorpus> {
     const o = this.options;
     const format = o.format === 'auto' ? (/\.(jsonl|ndjson)$/i.test(o.path) ? 'jsonl' : 'text') : o.format;
-    const raw = readDocuments(this.file, format, { textField: o.textField, labelField: o.labelField });
+    const raw = readDocuments(this.file, format, { textField: o.textField, labelField: o.labelField }, { maxBytes: o.maxBytes, maxLineBytes: o.maxLineBytes });
     const classNames = o.labelField ? [...new Set(raw.map((d) => d.label!))].sort() : undefined;
     const train: TextDocument[] = [];
     const test: TextDocument[] = [];

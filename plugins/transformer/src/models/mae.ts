@@ -22,22 +22,27 @@ import { gatherTokens } from '../tokens/gather-tokens.js';
 import { prependCls, prependZeroColumn, splitCls } from '../tokens/cls.js';
 import { repeatToken } from '../tokens/repeat-token.js';
 import { TokenEncoder } from './token-encoder.js';
-import { checkEncoderOptions, encoderOptionsShape } from './options.js';
+import { MODEL_LIMITS, checkEncoderOptions, checkModelSize, encoderOptionsShape, stackParameters } from './options.js';
 
 const maeSchema = z
   .strictObject({
     ...encoderOptionsShape,
     /** Decoder width; the stem's head reads features of this width. */
-    decoderWidth: z.number().int().min(1).default(32),
-    decoderDepth: z.number().int().min(1).default(2),
+    decoderWidth: z.number().int().min(1).max(MODEL_LIMITS.width).default(32),
+    decoderDepth: z.number().int().min(1).max(MODEL_LIMITS.depth).default(2),
     /** Decoder attention heads; must divide decoderWidth. */
-    decoderHeads: z.number().int().min(1).default(4),
+    decoderHeads: z.number().int().min(1).max(MODEL_LIMITS.width).default(4),
   })
   .superRefine((o, ctx) => {
     checkEncoderOptions(o, ctx);
     if (o.decoderWidth % o.decoderHeads !== 0) {
       ctx.addIssue({ code: 'custom', path: ['decoderHeads'], message: `decoderHeads (${o.decoderHeads}) must divide decoderWidth (${o.decoderWidth})` });
     }
+    if (Math.round(o.decoderWidth * o.mlpRatio) < 1) {
+      ctx.addIssue({ code: 'custom', path: ['mlpRatio'], message: `mlpRatio ${o.mlpRatio} x decoderWidth ${o.decoderWidth} rounds to an MLP of 0 hidden units; expected at least 1` });
+    }
+    const params = stackParameters(o.width, o.depth, o.mlpRatio) + stackParameters(o.decoderWidth, o.decoderDepth, o.mlpRatio) + o.width * o.decoderWidth;
+    checkModelSize(params, o.maxParameters, ctx);
   });
 export type MaeOptions = z.infer<typeof maeSchema>;
 export type MaeOptionsInput = z.input<typeof maeSchema>;

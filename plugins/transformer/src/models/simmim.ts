@@ -16,9 +16,12 @@ import {
 } from '@mtojs/core';
 import { scoped } from '../layers/layer.js';
 import { TokenEncoder } from './token-encoder.js';
-import { checkEncoderOptions, encoderOptionsShape } from './options.js';
+import { checkEncoderOptions, checkModelSize, encoderOptionsShape, stackParameters } from './options.js';
 
-const simMimSchema = z.strictObject({ ...encoderOptionsShape }).superRefine(checkEncoderOptions);
+const simMimSchema = z.strictObject({ ...encoderOptionsShape }).superRefine((o, ctx) => {
+  checkEncoderOptions(o, ctx);
+  checkModelSize(stackParameters(o.width, o.depth, o.mlpRatio), o.maxParameters, ctx);
+});
 export type SimMimOptions = z.infer<typeof simMimSchema>;
 export type SimMimOptionsInput = z.input<typeof simMimSchema>;
 
