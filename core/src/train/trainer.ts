@@ -24,6 +24,7 @@ import { MetricsWriter } from '../run/metrics-writer.js';
 import { toMaskBatch, disposeMaskBatch, type MaskBatch } from './mask-batch.js';
 import { disposeSlicedBatch, shardRows, shardShares, sliceMaskSample, slicePreparedBatch, type Shard, type ShardGradients, type ShardShares } from './shard-batch.js';
 import { Initializer } from './initializer.js';
+import { weightDigest } from './weight-digest.js';
 import type { PluginHost } from './plugin-host.js';
 import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
 import { saveCheckpoint, pruneCheckpoints, loadCheckpoint, assignByName, disposeTensors, removeStaleTemps, type TrainingState } from '../checkpoint/checkpoint.js';
@@ -32,6 +33,7 @@ import { finetune } from '../eval/finetune.js';
 import type { EvalContext } from '../eval/eval-context.js';
 import { artifactImageSaver } from '../node/artifact-writer.js';
 import type { ConfigSource, FromConfigOptions } from '../node/trainer-from-config.js';
+import type { DataParallel } from '../node/workers/data-parallel.js';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
@@ -108,6 +110,7 @@ export class Trainer {
   /** The epoch argument of the evaluation in progress (-1: the baseline before training). */
   private evalEpoch = 0;
   private readonly host: PluginHost;
+  private initialDigest: { name: string; hash: number }[] | null = null;
 
   /**
    * Builds a run the way `mto train` does, from a YAML/JSON file or a config object: imports
@@ -187,6 +190,11 @@ export class Trainer {
     return this.progress.epoch;
   }
 
+  /** Data-parallel: the digest of the weights `setup` built (see `weightDigest`), when `trainer.workers` is not 1. */
+  get initialWeightDigest(): { name: string; hash: number }[] | null {
+    return this.initialDigest;
+  }
+
   /** Trainable variables of the model (including the adapter's stem). */
   get parameters(): NamedVariable[] {
     return this.params;
@@ -206,6 +214,8 @@ export class Trainer {
     this.layoutValue = layout;
     this.model.build(layout, this.adapter, new Initializer(this.rng.stream('init')));
     this.params = this.model.variables().filter((p) => p.variable.trainable);
+    // Data-parallel ranks compare their initial weights: the same config and seed must build the same ones.
+    if (this.config.trainer.workers !== 1) this.initialDigest = weightDigest(this.model.variables());
     const seen = new Set<string>();
     for (const p of this.params) {
       if (seen.has(p.name)) throw new Error(`model variables: the name '${p.name}' is used twice`);
@@ -304,6 +314,7 @@ export class Trainer {
     this.schedule.setup({ totalSteps: this.totalSteps(), stepsPerEpoch: spe });
     this.stopReason = null;
     this.firstTracedStep = this.progress.step;
+    const parallel = await this.startDataParallel();
     this.events.safeEmit('fitStart', { totalEpochs: tc.epochs, stepsPerEpoch: spe, startEpoch: this.progress.epoch, startStep: this.progress.step });
     const n = this.data.size('train');
     let windowStart = performance.now();
@@ -318,7 +329,7 @@ export class Trainer {
           const idx = order.subarray(b * tc.batchSize, Math.min(n, (b + 1) * tc.batchSize));
           this.events.safeEmit('batchStart', { epoch, step: this.progress.step, batchIndex: b, batchSize: idx.length });
           const t0 = performance.now();
-          const result = this.trainStep(idx);
+          const result = parallel ? await parallel.step(idx) : this.trainStep(idx);
           windowSamples += idx.length;
           const now = performance.now();
           result.samplesPerSec = (windowSamples * 1000) / Math.max(1e-6, now - windowStart);
@@ -364,11 +375,40 @@ export class Trainer {
         this.metrics.write({ type: 'eval', epoch, step: this.progress.step, ...metrics, time: Date.now() });
       }
     } catch (error) {
+      // A worker that failed or crashed left this trainer at its last completed step: keep it.
+      if (parallel?.workerFailed && this.paths.checkpoints && this.lastCheckpointStep !== this.progress.step) {
+        try {
+          const dir = await this.checkpoint();
+          this.logger.warn(`a data-parallel worker failed at step ${this.progress.step}; checkpoint written: ${dir}`);
+        } catch (e) {
+          this.logger.warn(`a data-parallel worker failed at step ${this.progress.step}; the checkpoint could not be written: ${(e as Error).message}`);
+        }
+      }
       this.events.safeEmit('error', { error: error as Error, where: 'fit' });
       throw error;
+    } finally {
+      await parallel?.close();
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
     return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
+  }
+
+  /**
+   * The worker threads of `trainer.workers` (null: 1, today's in-process step). Started per
+   * fit, from the trainer's current state; closed when the fit ends.
+   */
+  private async startDataParallel(): Promise<DataParallel | null> {
+    if (this.config.trainer.workers === 1) return null;
+    // Loaded on call: worker threads are Node's business, and most runs never need them.
+    const { DataParallel, resolveWorkerCount } = await import('../node/workers/data-parallel.js');
+    const ranks = resolveWorkerCount(this.config.trainer.workers);
+    if (ranks === 1) {
+      this.logger.info('trainer.workers: auto: this process may use 1 core; training in-process');
+      return null;
+    }
+    const pool = await DataParallel.start(this, { workers: ranks });
+    this.logger.info(`trainer.workers: ${ranks} ranks (the main thread and ${ranks - 1} worker thread${ranks > 2 ? 's' : ''}), each batch of ${this.config.trainer.batchSize} split ${pool.split(this.config.trainer.batchSize)}`);
+    return pool;
   }
 
   /**
