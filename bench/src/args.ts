@@ -8,6 +8,8 @@ export interface BenchArgs {
   steps: number;
   budgetSeconds: number;
   json: string | null;
+  /** Worker counts (trainer.workers) the library's variants run at; 1 is always among them. */
+  workers: number[];
   help: boolean;
 }
 
@@ -21,10 +23,11 @@ export const DEFAULT_ARGS: Readonly<BenchArgs> = {
   steps: 10,
   budgetSeconds: 20,
   json: null,
+  workers: [1],
   help: false,
 };
 
-export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--json FILE]
+export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--workers 1,2] [--json FILE]
 
 Times the full training step (forward, loss, gradients, optimiser update) of the library beside a
 naive tfjs reference and beside the library with MTO on, interleaved in one process.
@@ -34,6 +37,8 @@ naive tfjs reference and beside the library with MTO on, interleaved in one proc
   --budget    seconds of timed steps per shape and backend: no round of steps starts after
               that, but one always runs (default ${DEFAULT_ARGS.budgetSeconds})
   --warmup    untimed steps per variant first (default ${DEFAULT_ARGS.warmup})
+  --workers   also time the library (and library+mto) at these trainer.workers counts, in
+              the same rounds (default 1; 1 always runs)
   --json      also write the results to FILE (atomically)`;
 
 function list<T extends string>(flag: string, value: string, known: readonly T[]): T[] {
@@ -51,6 +56,14 @@ function count(flag: string, value: string, min: number): number {
   return n;
 }
 
+/** `--workers 1,2`: distinct whole numbers >= 1, ascending, 1 included. */
+function workerCounts(flag: string, value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new BenchUsageError(`${flag}: expected a comma-separated list of worker counts, e.g. 1,2`);
+  const counts = items.map((item) => count(flag, item, 1));
+  return [...new Set([1, ...counts])].sort((a, b) => a - b);
+}
+
 /** Parses the CLI's flags (`--flag value` or `--flag=value`). */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = { ...DEFAULT_ARGS, shapes: [...DEFAULT_ARGS.shapes], backends: [...DEFAULT_ARGS.backends] };
@@ -62,7 +75,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     }
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!['--shapes', '--backends', '--steps', '--budget', '--warmup', '--json'].includes(flag)) {
+    if (!['--shapes', '--backends', '--steps', '--budget', '--warmup', '--workers', '--json'].includes(flag)) {
       throw new BenchUsageError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} '${flag}' (see --help)`);
     }
     let value: string;
@@ -78,6 +91,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--steps') args.steps = count(flag, value, 1);
     else if (flag === '--budget') args.budgetSeconds = count(flag, value, 0);
     else if (flag === '--warmup') args.warmup = count(flag, value, 0);
+    else if (flag === '--workers') args.workers = workerCounts(flag, value);
     else {
       if (value.trim() === '') throw new BenchUsageError(`${flag}: missing file name`);
       args.json = value;

@@ -34,12 +34,13 @@ async function main(argv: string[]): Promise<number> {
     warmup: args.warmup,
     steps: args.steps,
     budgetSeconds: args.budgetSeconds,
+    workers: args.workers,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     machine,
-    settings: { shapes: args.shapes, backends: args.backends, warmup: args.warmup, steps: args.steps, budgetSeconds: args.budgetSeconds },
+    settings: { shapes: args.shapes, backends: args.backends, warmup: args.warmup, steps: args.steps, budgetSeconds: args.budgetSeconds, workers: args.workers },
     cells,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     elapsedSeconds: (performance.now() - started) / 1000,

@@ -6,7 +6,7 @@ import type { BenchBackend, CellResult } from './runner.js';
 export interface BenchReport {
   generatedAt: string;
   machine: MachineInfo;
-  settings: { shapes: string[]; backends: BenchBackend[]; warmup: number; steps: number; budgetSeconds: number };
+  settings: { shapes: string[]; backends: BenchBackend[]; warmup: number; steps: number; budgetSeconds: number; workers?: number[] };
   cells: CellResult[];
   /** Peak resident set size of the benchmark process. */
   peakRssMB: number;
@@ -30,7 +30,7 @@ export function formatTable(report: BenchReport): string {
       [
         `${c.shape}: ${c.title}`,
         c.backend,
-        v.variant,
+        v.workers > 1 ? `${v.variant} (${v.workers} workers)` : v.variant,
         fixed(v.msPerStep, 1),
         fixed(v.samplesPerSec, 0),
         fixed(v.gflopsPerSec, 2),
@@ -55,8 +55,19 @@ export function formatTable(report: BenchReport): string {
     ...rows.map((r) => `| ${r} |`),
     '',
     ...summary,
+    ...workerLines(report),
     `- peak RSS ${report.peakRssMB} MB; ${report.elapsedSeconds.toFixed(0)} s in all`,
   ].join('\n');
+}
+
+/** One line per cell and worker count: the step-time ratio to 1 worker, measured in the same rounds. */
+function workerLines(report: BenchReport): string[] {
+  return report.cells.flatMap((c) =>
+    (c.workerSpeedups ?? []).map(
+      (w) =>
+        `- ${c.shape}/${c.backend}: ${w.workers} workers step ${fixed(w.library, 2)}x as fast as 1 (library+mto ${fixed(w.libraryMto, 2)}x); first-step loss differs from 1 worker's by ${w.firstLossRelativeDifference.toExponential(1)} (relative)`,
+    ),
+  );
 }
 
 /** Writes the report as JSON, atomically (a temp file renamed over the target). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MemoryLogger, Rng, createTrainer, resolveBackend, type RunConfig, type Trainer } from '@mtojs/core';
+import { join } from 'node:path';
+import { DataParallel, MemoryLogger, Rng, createTrainer, resolveBackend, type RunConfig, type Trainer } from '@mtojs/core';
 import type { BenchShape } from './shapes.js';
 import { stepFlops, type ModelDims, type StepFlops } from './flops.js';
 import { NaiveReferenceStep } from './naive-step.js';
@@ -25,12 +26,16 @@ export interface RunOptions {
    * Keeps slow cells (the cpu backend) from dominating the run.
    */
   budgetSeconds: number;
+  /** Worker counts (trainer.workers) the library's variants also run at (default [1]). */
+  workers?: readonly number[];
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
 
 export interface VariantResult {
   variant: VariantName;
+  /** trainer.workers of this measurement (the naive reference: 1). */
+  workers: number;
   /** Median over the timed steps. */
   msPerStep: number;
   samplesPerSec: number;
@@ -58,6 +63,11 @@ export interface CellResult {
   speedup: number;
   /** Median over rounds of (library+mto ms / library ms) - 1. */
   mtoOverhead: number;
+  /**
+   * Per worker count above 1: median over rounds of (1-worker ms / N-worker ms) for the library
+   * and library+mto, timed in the same rounds, and the first step's loss difference to 1 worker.
+   */
+  workerSpeedups: { workers: number; library: number; libraryMto: number; firstLossRelativeDifference: number }[];
   /** |naive - library| / |library| of the first step's loss: both compute the same function. */
   firstLossRelativeDifference: number;
   memory: {
@@ -73,10 +83,13 @@ export interface CellResult {
 /** One variant as the runner drives it. */
 interface Runner {
   variant: VariantName;
+  workers: number;
+  /** The variant, or 'variant@N' at N workers: names its column in the rounds. */
+  key: string;
   /** The variant's next batch of training indices (each variant walks the same sequence). */
   nextBatch(): Int32Array;
-  step(indices: ArrayLike<number>): number;
-  dispose(): void;
+  step(indices: ArrayLike<number>): number | Promise<number>;
+  dispose(): void | Promise<void>;
   times: number[];
   losses: number[];
   growth: number;
@@ -120,7 +133,7 @@ function batchCycle(trainer: Trainer): (i: number) => Int32Array {
 const toMB = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 /** Times one shape on one backend: warm-up, then rounds that step each variant once, in rotating order. */
-export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log'>): Promise<CellResult> {
+export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log' | 'workers'>): Promise<CellResult> {
   const log = opts.log ?? (() => {});
   const configs = shape.configs();
   const library = await buildTrainer(configs.baseline);
@@ -131,10 +144,10 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
   const batchSize = configs.baseline.trainer.batchSize;
   const flops = stepFlops({ model: modelDims(library), layout: library.layout, batchSize, visibleTokens: visibleTokens(library) });
 
-  const make = (variant: VariantName, trainer: Trainer, step: (idx: ArrayLike<number>) => number, dispose: () => void): Runner => {
+  const make = (variant: VariantName, trainer: Trainer, step: Runner['step'], dispose: Runner['dispose'], workers = 1): Runner => {
     const batchAt = batchCycle(trainer);
     let next = 0;
-    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0 };
+    return { variant, workers, key: workers === 1 ? variant : `${variant}@${workers}`, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0 };
   };
   const runners: Runner[] = [
     make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
@@ -144,13 +157,19 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     make('library', library, (idx) => library.trainStep(idx).loss, () => disposeTrainer(library)),
     make('library+mto', withMto, (idx) => withMto.trainStep(idx).loss, () => disposeTrainer(withMto)),
   ];
+  try {
+    runners.push(...(await workerRunners(configs, opts.workers ?? [1], make)));
+  } catch (e) {
+    for (const r of runners) await r.dispose();
+    throw e;
+  }
 
   try {
-    const runOnce = (r: Runner, timed: boolean) => {
+    const runOnce = async (r: Runner, timed: boolean) => {
       const idx = r.nextBatch();
       const before = tf.memory().numTensors;
       const t0 = performance.now();
-      const loss = r.step(idx);
+      const loss = await r.step(idx);
       const ms = performance.now() - t0;
       r.losses.push(loss);
       if (timed) {
@@ -160,7 +179,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       return ms;
     };
     for (let w = 0; w < opts.warmup; w++) {
-      for (const r of runners) runOnce(r, false);
+      for (const r of runners) await runOnce(r, false);
     }
     const memoryNow = () => {
       collectGarbage();
@@ -168,28 +187,29 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     };
     const afterWarmup = memoryNow();
     log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
-    const rounds: Record<VariantName, number>[] = [];
+    const rounds: Record<string, number>[] = [];
     const timingStart = performance.now();
     for (let round = 0; round < opts.steps; round++) {
       if (round > 0 && performance.now() - timingStart >= opts.budgetSeconds * 1000) break;
-      const ms = {} as Record<VariantName, number>;
+      const ms: Record<string, number> = {};
       for (let k = 0; k < runners.length; k++) {
         const r = runners[(round + k) % runners.length];
-        ms[r.variant] = runOnce(r, true);
+        ms[r.key] = await runOnce(r, true);
       }
       rounds.push(ms);
-      log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}`);
+      log(`  ${shape.id}/${backend}: round ${round + 1}: ${runners.map((r) => `${r.key} ${ms[r.key].toFixed(0)} ms`).join(', ')}`);
     }
     const afterSteps = memoryNow();
     const variants: VariantResult[] = runners.map((r) => {
       const msPerStep = median(r.times);
       return {
         variant: r.variant,
+        workers: r.workers,
         msPerStep,
         samplesPerSec: (batchSize * 1000) / msPerStep,
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         stepMs: r.times,
-        speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.variant])),
+        speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.key])),
         firstLoss: r.losses[0],
         tensorGrowth: r.growth,
       };
@@ -205,6 +225,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       variants,
       speedup: variants[1].speedupVsNaive,
       mtoOverhead: median(rounds.map((ms) => ms['library+mto'] / ms.library - 1)),
+      workerSpeedups: workerSpeedups(runners, rounds),
       firstLossRelativeDifference: Math.abs(naiveLoss - libraryLoss) / Math.max(Math.abs(libraryLoss), 1e-12),
       memory: {
         tensorsAfterWarmup: afterWarmup.tensors,
@@ -216,8 +237,48 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       },
     };
   } finally {
-    for (const r of runners) r.dispose();
+    for (const r of runners) await r.dispose();
   }
+}
+
+/**
+ * The library and library+mto at each worker count above 1: a trainer with `trainer.workers`
+ * set, stepped through a DataParallel pool (whose workers import this package's parts).
+ */
+async function workerRunners(
+  configs: { baseline: RunConfig; mto: RunConfig },
+  counts: readonly number[],
+  make: (variant: VariantName, trainer: Trainer, step: Runner['step'], dispose: Runner['dispose'], workers: number) => Runner,
+): Promise<Runner[]> {
+  const out: Runner[] = [];
+  try {
+    for (const workers of counts.filter((w) => w > 1)) {
+      for (const [variant, config] of [['library', configs.baseline], ['library+mto', configs.mto]] as const) {
+        const trainer = await buildTrainer({ ...config, trainer: { ...config.trainer, workers } });
+        const pool = await DataParallel.start(trainer, { imports: [join(__dirname, 'register.js')] });
+        out.push(make(variant, trainer, async (idx) => (await pool.step(idx)).loss, async () => {
+          await pool.close();
+          disposeTrainer(trainer);
+        }, workers));
+      }
+    }
+  } catch (e) {
+    for (const r of out) await r.dispose();
+    throw e;
+  }
+  return out;
+}
+
+/** Per worker count above 1: 1-worker ms over N-worker ms in each round (medians), and the first loss's difference. */
+function workerSpeedups(runners: Runner[], rounds: Record<string, number>[]): CellResult['workerSpeedups'] {
+  const counts = [...new Set(runners.map((r) => r.workers))].filter((w) => w > 1);
+  const firstLoss = (key: string) => runners.find((r) => r.key === key)!.losses[0];
+  return counts.map((w) => ({
+    workers: w,
+    library: median(rounds.map((ms) => ms.library / ms[`library@${w}`])),
+    libraryMto: median(rounds.map((ms) => ms['library+mto'] / ms[`library+mto@${w}`])),
+    firstLossRelativeDifference: Math.abs(firstLoss(`library@${w}`) - firstLoss('library')) / Math.max(Math.abs(firstLoss('library')), 1e-12),
+  }));
 }
 
 /** Every requested shape on every requested backend, backends outermost (one backend switch each). */

@@ -1,0 +1,166 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@mtojs/mto';
+import { ConfigError, DataParallel, MemoryLogger, TOKENS, UserError, createTrainer, parseRunConfig, resolveWorkerCount, validateParts } from '@mtojs/core';
+import { container as rootContainer } from 'tsyringe';
+import { tinyConfig, SignalAdapter } from './fixtures/tiny-task.js';
+import './fixtures/worker-faults.js';
+
+// The workers build the run from its config: these imports register the fixtures' parts there.
+const IMPORTS = [join(__dirname, 'fixtures/tiny-task.js'), join(__dirname, 'fixtures/worker-faults.js')];
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+function build(over: Record<string, unknown> = {}, outDir: string | null = null, container = rootContainer) {
+  const base = tinyConfig(over);
+  const config = validateParts(parseRunConfig({ ...base, imports: IMPORTS }));
+  return createTrainer(config, { outDir, logger: new MemoryLogger(), container });
+}
+
+const trainerOpts = (workers: number | 'auto', more: Record<string, unknown> = {}) => ({ trainer: { epochs: 2, batchSize: 32, logEvery: 1, progress: 'none', workers, ...more } });
+
+async function lossesOf(t: ReturnType<typeof build>): Promise<number[]> {
+  const losses: number[] = [];
+  t.events.on('batchEnd', (e) => losses.push(e.loss));
+  await t.fit();
+  return losses;
+}
+
+// The losses of 2 epochs (8 steps) with 2 workers, uninterrupted: computed once, compared by several tests.
+let straightRun: Promise<number[]> | null = null;
+function straightTwoWorkers(): Promise<number[]> {
+  straightRun ??= (async () => {
+    const t = build(trainerOpts(2));
+    const losses = await lossesOf(t);
+    t.dispose();
+    return losses;
+  })();
+  return straightRun;
+}
+
+test('2 workers: bit-identical losses on rerun, and the 1-worker losses to 1e-5 (relative)', async () => {
+  const one = build(trainerOpts(1));
+  const a = await lossesOf(one);
+  one.dispose();
+  const rerun = build(trainerOpts(2));
+  const runs = [await straightTwoWorkers(), await lossesOf(rerun)];
+  rerun.dispose();
+  assert.deepEqual(runs[0], runs[1]);
+  assert.equal(runs[0].length, a.length);
+  // Measured on the cpu backend: at most 6e-8 (the shards' sums round differently from the whole batch's).
+  const worst = Math.max(...a.map((x, i) => Math.abs(x - runs[0][i]) / Math.abs(x)));
+  assert.ok(worst < 1e-5, `2 workers differ from 1 by ${worst} (relative)`);
+  assert.notDeepEqual(runs[0], a, 'the shards are summed, so the bits differ slightly from one whole-batch step');
+});
+
+test('the MTO plugin runs in every rank: its loss terms with 2 workers match 1 worker', async () => {
+  const mto = { plugins: [{ name: 'mto', diagnostics: { enabled: true } }] };
+  const terms: Record<string, number>[][] = [];
+  for (const workers of [1, 2]) {
+    const t = build({ ...mto, ...trainerOpts(workers, { epochs: 1 }) });
+    const seen: Record<string, number>[] = [];
+    t.events.on('batchEnd', (e) => seen.push({ ...e.terms, ...e.extra, loss: e.loss }));
+    await t.fit();
+    t.dispose();
+    terms.push(seen);
+  }
+  assert.ok('mto/e' in terms[0][0], `no MTO term in ${Object.keys(terms[0][0])}`);
+  for (let s = 0; s < terms[0].length; s++) {
+    assert.deepEqual(Object.keys(terms[1][s]).sort(), Object.keys(terms[0][s]).sort());
+    for (const [k, v] of Object.entries(terms[0][s])) assert.ok(Math.abs(terms[1][s][k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `step ${s} ${k}: ${terms[1][s][k]} vs ${v}`);
+  }
+});
+
+test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind', async () => {
+  const t = build(trainerOpts(2, { epochs: 100 }));
+  await t.setup();
+  const pool = await DataParallel.start(t);
+  try {
+    const order = t.epochOrder(0);
+    const counts: number[] = [];
+    for (let s = 0; s < 8; s++) {
+      await pool.step(order.subarray((s % 4) * 32, (s % 4) * 32 + 32));
+      counts.push(tf.memory().numTensors);
+    }
+    assert.equal(counts[7], counts[1], `tensors: ${counts.join(',')}`);
+    assert.equal(t.step, 8);
+    await pool.checkReplicas();
+  } finally {
+    await pool.close();
+    t.dispose();
+  }
+});
+
+test('resume with 2 workers: stop after epoch 1, resume to 2 gives the losses of 2 uninterrupted epochs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-workers-resume-'));
+  try {
+    const cfg = trainerOpts(2);
+    const all = await straightTwoWorkers();
+    const first = build(cfg, dir);
+    first.events.on('epochEnd', (e) => {
+      if (e.epoch === 0) first.requestStop('test');
+    });
+    const part1 = await lossesOf(first);
+    first.dispose();
+    assert.equal(part1.length, 4);
+    const second = build(cfg, dir);
+    assert.equal((await second.restore(dir)).epoch, 1);
+    const part2 = await lossesOf(second);
+    second.dispose();
+    assert.deepEqual([...part1, ...part2], all);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a user error thrown in a worker is the same one-line error in the main thread, after a checkpoint of the last step', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-workers-throw-'));
+  try {
+    const t = build({ plugins: [{ name: 'fail-in-worker', step: 3, how: 'throw' }], ...trainerOpts(2) }, dir);
+    await assert.rejects(t.fit(), (e: Error) => e instanceof UserError && e.message === 'fail-in-worker: data file went missing at step 3');
+    assert.equal(t.step, 3);
+    assert.ok(readdirSync(join(dir, 'checkpoints')).includes('step-00000003'), `checkpoints: ${readdirSync(join(dir, 'checkpoints'))}`);
+    t.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a crashed worker stops the run with a checkpoint (no hang), and the run resumes from it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mtojs-workers-crash-'));
+  try {
+    const cfg = trainerOpts(2);
+    const all = await straightTwoWorkers();
+    const t = build({ plugins: [{ name: 'fail-in-worker', step: 5, how: 'exit' }], ...cfg }, dir);
+    const part1: number[] = [];
+    t.events.on('batchEnd', (e) => part1.push(e.loss));
+    await assert.rejects(t.fit(), /^UserError: trainer\.workers: worker 1 of 2 stopped unexpectedly \(exit code 3\)$/);
+    t.dispose();
+    assert.ok(readdirSync(join(dir, 'checkpoints')).includes('step-00000005'));
+    const resumed = build(cfg, dir);
+    assert.equal((await resumed.restore(dir)).step, 5);
+    const part2 = await lossesOf(resumed);
+    resumed.dispose();
+    assert.deepEqual([...part1, ...part2], all);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('workers need a run built from its config; auto is the cores the process may use', async () => {
+  const c = rootContainer.createChildContainer();
+  c.register(TOKENS.Adapter, { useValue: new SignalAdapter({ tokenSize: 4 }) });
+  const t = build(trainerOpts(2), null, c);
+  await assert.rejects(t.fit(), (e: Error) => e instanceof ConfigError && /^trainer\.workers: 2 workers rebuild the run from its config in each thread, but the DI container supplies its adapter;/.test(e.message));
+  t.dispose();
+  assert.ok(resolveWorkerCount('auto') >= 1);
+  assert.equal(resolveWorkerCount(3), 3);
+  assert.throws(() => parseRunConfig(tinyConfig(trainerOpts(0))), /trainer\.workers: Too small: expected number to be >=1 \(found 0\)/);
+});
