@@ -60,12 +60,17 @@ export function formatTable(report: BenchReport): string {
   ].join('\n');
 }
 
+function cpuOf(c: CellResult, variant: string, workers: number): string {
+  const v = c.variants.find((x) => x.variant === variant && x.workers === workers);
+  return v ? fixed(v.cpuMsPerStep, 0) : '-';
+}
+
 /** One line per cell and worker count: the step-time ratio to 1 worker, measured in the same rounds. */
 function workerLines(report: BenchReport): string[] {
   return report.cells.flatMap((c) =>
     (c.workerSpeedups ?? []).map(
       (w) =>
-        `- ${c.shape}/${c.backend}: ${w.workers} workers step ${fixed(w.library, 2)}x as fast as 1 (library+mto ${fixed(w.libraryMto, 2)}x); first-step loss differs from 1 worker's by ${w.firstLossRelativeDifference.toExponential(1)} (relative)`,
+        `- ${c.shape}/${c.backend}: ${w.workers} workers step ${fixed(w.library, 2)}x as fast as 1 (library+mto ${fixed(w.libraryMto, 2)}x); CPU per step ${cpuOf(c, 'library', 1)} ms at 1 worker, ${cpuOf(c, 'library', w.workers)} ms at ${w.workers} (all threads); first-step loss differs from 1 worker's by ${w.firstLossRelativeDifference.toExponential(1)} (relative)`,
     ),
   );
 }

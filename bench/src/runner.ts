@@ -48,6 +48,12 @@ export interface VariantResult {
   firstLoss: number;
   /** Tensors this variant's timed steps left behind (sum of per-step changes of the live count); must be 0. */
   tensorGrowth: number;
+  /**
+   * Median CPU time of the process (every thread: the main thread and the workers) per timed
+   * step. On a shared machine, where the wall time depends on what else runs, it shows the work
+   * a step costs: N workers' CPU over 1 worker's is the work they add.
+   */
+  cpuMsPerStep: number;
 }
 
 export interface CellResult {
@@ -91,6 +97,7 @@ interface Runner {
   step(indices: ArrayLike<number>): number | Promise<number>;
   dispose(): void | Promise<void>;
   times: number[];
+  cpu: number[];
   losses: number[];
   growth: number;
 }
@@ -147,7 +154,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
   const make = (variant: VariantName, trainer: Trainer, step: Runner['step'], dispose: Runner['dispose'], workers = 1): Runner => {
     const batchAt = batchCycle(trainer);
     let next = 0;
-    return { variant, workers, key: workers === 1 ? variant : `${variant}@${workers}`, nextBatch: () => batchAt(next++), step, dispose, times: [], losses: [], growth: 0 };
+    return { variant, workers, key: workers === 1 ? variant : `${variant}@${workers}`, nextBatch: () => batchAt(next++), step, dispose, times: [], cpu: [], losses: [], growth: 0 };
   };
   const runners: Runner[] = [
     make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
@@ -168,12 +175,15 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     const runOnce = async (r: Runner, timed: boolean) => {
       const idx = r.nextBatch();
       const before = tf.memory().numTensors;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const loss = await r.step(idx);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       r.losses.push(loss);
       if (timed) {
         r.times.push(ms);
+        r.cpu.push((cpu.user + cpu.system) / 1000);
         r.growth += tf.memory().numTensors - before;
       }
       return ms;
@@ -212,6 +222,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
         speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.key])),
         firstLoss: r.losses[0],
         tensorGrowth: r.growth,
+        cpuMsPerStep: median(r.cpu),
       };
     });
     const [naiveLoss, libraryLoss] = [variants[0].firstLoss, variants[1].firstLoss];
@@ -256,7 +267,13 @@ async function workerRunners(
       for (const [variant, config] of [['library', configs.baseline], ['library+mto', configs.mto]] as const) {
         const trainer = await buildTrainer({ ...config, trainer: { ...config.trainer, workers } });
         const pool = await DataParallel.start(trainer, { imports: [join(__dirname, 'register.js')] });
-        out.push(make(variant, trainer, async (idx) => (await pool.step(idx)).loss, async () => {
+        // The step ends when every rank has updated: the workers' updates must not overlap the next variant's step.
+        const step = async (idx: ArrayLike<number>) => {
+          const loss = (await pool.step(idx)).loss;
+          await pool.settled();
+          return loss;
+        };
+        out.push(make(variant, trainer, step, async () => {
           await pool.close();
           disposeTrainer(trainer);
         }, workers));

@@ -181,6 +181,15 @@ export class DataParallel {
     }
   }
 
+  /**
+   * Resolves when every worker has finished what it was sent (the last step's update runs
+   * after `step` returns, beside the main thread's). A benchmark that interleaves other work
+   * between steps waits for it, so no worker's update overlaps that work.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.workers.map((_, i) => (this.post(i, { type: 'ping' }), this.next(i, 'pong'))));
+  }
+
   /** Throws unless every worker's weights are bit-identical to the main thread's now (a check for tests and debugging). */
   async checkReplicas(): Promise<void> {
     const mine = (await import('../../train/weight-digest.js')).weightDigest(this.trainer.model.variables());

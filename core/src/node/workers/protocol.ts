@@ -31,7 +31,8 @@ export type ToWorker =
   | { type: 'sync'; state: TrainingState; tensors: TensorCopy[] }
   | { type: 'step'; step: number; epoch: number; indices: Int32Array }
   | { type: 'apply'; step: number; used: Uint8Array }
-  | { type: 'digest' };
+  | { type: 'digest' }
+  | { type: 'ping' };
 
 /** Worker -> main thread. */
 export type FromWorker =
@@ -39,6 +40,7 @@ export type FromWorker =
   | { type: 'synced' }
   | { type: 'grads'; step: number; names: string[]; values: Float64Array; termCount: number; hasGrad: Uint8Array }
   | { type: 'digest'; digest: { name: string; hash: number }[] }
+  | { type: 'pong' }
   | { type: 'error'; error: SerializedError };
 
 /** An error as it crosses threads: enough to raise the same one in the main thread. */

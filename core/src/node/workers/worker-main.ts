@@ -69,6 +69,8 @@ async function main(): Promise<void> {
       } finally {
         for (const g of grads) g?.dispose();
       }
+    } else if (msg.type === 'ping') {
+      post({ type: 'pong' });
     } else if (msg.type === 'digest') {
       post({ type: 'digest', digest: weightDigest(trainer.model.variables()) });
     }
