@@ -406,6 +406,11 @@ export class Trainer {
       this.logger.info('trainer.workers: auto: this process may use 1 core; training in-process');
       return null;
     }
+    const backend = tf.getBackend();
+    if (this.config.trainer.workers === 'auto' && backend !== 'wasm' && backend !== 'cpu') {
+      this.logger.info(`trainer.workers: auto: the ${backend} backend uses every core itself; training in-process`);
+      return null;
+    }
     const pool = await DataParallel.start(this, { workers: ranks });
     this.logger.info(`trainer.workers: ${ranks} ranks (the main thread and ${ranks - 1} worker thread${ranks > 2 ? 's' : ''}), each batch of ${this.config.trainer.batchSize} split ${pool.split(this.config.trainer.batchSize)}`);
     return pool;

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { importBuiltins, importConfigured } from '../../cli/imports.js';
 import { startBackend } from '../trainer-from-config.js';
 import { createTrainer } from '../../di/create-trainer.js';
+import { validateParts } from '../../config/load.js';
 import type { Logger } from '../../run/logger.js';
 import type { Trainer } from '../../train/trainer.js';
 import { weightDigest } from '../../train/weight-digest.js';
@@ -25,6 +26,8 @@ async function build(init: WorkerInit): Promise<{ trainer: Trainer; slots: Gradi
   await importBuiltins();
   await importConfigured([...init.config.imports, ...init.imports], init.baseDir, 'config');
   await startBackend(init.backend);
+  // Validated again here: a part the main thread registered in code is unknown in this thread.
+  validateParts(init.config, 'config');
   const trainer = createTrainer(init.config, { outDir: null, logger: quiet, baseDir: init.baseDir });
   await trainer.setup();
   const mine = trainer.parameters.map((p) => `${p.name}[${p.variable.shape}]`).join(', ');
@@ -39,7 +42,12 @@ async function main(): Promise<void> {
   try {
     run = await build(init);
   } catch (e) {
-    post({ type: 'error', error: serializeError(e) });
+    // Said as the main thread would say it, with what differs in a worker: it has only the parts
+    // that the installed packages and the config's imports register.
+    const error = serializeError(e);
+    const unknown = /unknown/i.test(error.message) ? " (a worker has only the parts that the installed packages and the config's imports: register)" : '';
+    error.message = `trainer.workers: worker ${init.rank} could not build the run${unknown}:${error.message.includes('\n') ? '\n' : ' '}${error.message}`;
+    post({ type: 'error', error });
     return;
   }
   const { trainer, slots } = run;
