@@ -78,20 +78,22 @@ test('the MTO plugin runs in every rank: its loss terms with 2 workers match 1 w
   }
 });
 
-test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind', async () => {
+test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind in any thread', async () => {
   const t = build(trainerOpts(2, { epochs: 100 }));
   await t.setup();
   const pool = await DataParallel.start(t);
   try {
     const order = t.epochOrder(0);
     const counts: number[] = [];
+    let workerTensors: number[] = [];
     for (let s = 0; s < 8; s++) {
       await pool.step(order.subarray((s % 4) * 32, (s % 4) * 32 + 32));
       counts.push(tf.memory().numTensors);
+      if (s === 1) workerTensors = (await pool.checkReplicas()).workerTensors;
     }
     assert.equal(counts[7], counts[1], `tensors: ${counts.join(',')}`);
     assert.equal(t.step, 8);
-    await pool.checkReplicas();
+    assert.deepEqual((await pool.checkReplicas()).workerTensors, workerTensors);
   } finally {
     await pool.close();
     t.dispose();

@@ -190,8 +190,11 @@ export class DataParallel {
     await Promise.all(this.workers.map((_, i) => (this.post(i, { type: 'ping' }), this.next(i, 'pong'))));
   }
 
-  /** Throws unless every worker's weights are bit-identical to the main thread's now (a check for tests and debugging). */
-  async checkReplicas(): Promise<void> {
+  /**
+   * Throws unless every worker's weights are bit-identical to the main thread's now (a check
+   * for tests and debugging); returns each worker's live tensor count (for leak checks).
+   */
+  async checkReplicas(): Promise<{ workerTensors: number[] }> {
     const mine = (await import('../../train/weight-digest.js')).weightDigest(this.trainer.model.variables());
     const theirs = await Promise.all(this.workers.map((_, i) => (this.post(i, { type: 'digest' }), this.next(i, 'digest'))));
     theirs.forEach((msg, i) => {
@@ -199,6 +202,7 @@ export class DataParallel {
       const differs = digest.find((d, j) => d.hash !== mine[j]?.hash);
       if (differs) throw new Error(`DataParallel: worker ${i + 1}'s '${differs.name}' differs from the main thread's`);
     });
+    return { workerTensors: theirs.map((m) => (m as Extract<FromWorker, { type: 'digest' }>).numTensors) };
   }
 
   /** Stops the workers (their memory is freed); safe to call twice. */

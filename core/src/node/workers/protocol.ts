@@ -39,7 +39,7 @@ export type FromWorker =
   | { type: 'built'; digest: { name: string; hash: number }[] }
   | { type: 'synced' }
   | { type: 'grads'; step: number; names: string[]; values: Float64Array; termCount: number; hasGrad: Uint8Array }
-  | { type: 'digest'; digest: { name: string; hash: number }[] }
+  | { type: 'digest'; digest: { name: string; hash: number }[]; numTensors: number }
   | { type: 'pong' }
   | { type: 'error'; error: SerializedError };
 

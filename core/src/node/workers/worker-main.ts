@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     } else if (msg.type === 'ping') {
       post({ type: 'pong' });
     } else if (msg.type === 'digest') {
-      post({ type: 'digest', digest: weightDigest(trainer.model.variables()) });
+      post({ type: 'digest', digest: weightDigest(trainer.model.variables()), numTensors: tf.memory().numTensors });
     }
   };
   // One message at a time, in order (a sync awaits the trainer's setup).
