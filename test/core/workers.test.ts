@@ -84,8 +84,10 @@ test('the MTO plugin runs in every rank: its loss terms with 2 workers match 1 w
 });
 
 test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind in any thread', async () => {
-  const t = build(trainerOpts(2, { epochs: 100 }));
+  // A schedule whose rate depends on its setup (fit's plan), which only the main thread has, and clipping.
+  const t = build({ ...trainerOpts(2, { epochs: 100, gradClipNorm: 0.5 }), schedule: { name: 'warmup-cosine', warmupSteps: 3 } });
   await t.setup();
+  t.schedule.setup({ totalSteps: 8, stepsPerEpoch: 4 });
   const pool = await DataParallel.start(t);
   try {
     const order = t.epochOrder(0);

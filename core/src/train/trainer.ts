@@ -558,7 +558,7 @@ export class Trainer {
    * Clips (trainer.gradClipNorm) and applies the gradients, one per parameter (null: none
    * reached it), at the schedule's rate for `step`; records grad_norm in `extra`. Returns the rate.
    */
-  private applyGradients(gradList: (tf.Tensor | null)[], step: number, extra: Record<string, number>): number {
+  private applyGradients(gradList: (tf.Tensor | null)[], step: number, extra: Record<string, number>, rate?: number): number {
     // A variable the step did not use (e.g. a mask token when nothing was masked) is left
     // unchanged, as torch skips parameters whose grad is None; warn once per name.
     const used = this.params.filter((p, i) => {
@@ -570,7 +570,7 @@ export class Trainer {
       return false;
     });
     const usedGrads = gradList.filter((g): g is tf.Tensor => g !== null);
-    const lr = this.schedule.lr(step, this.optimizer.learningRate);
+    const lr = rate ?? this.learningRateAt(step);
     if (this.config.trainer.gradClipNorm > 0) {
       const clipped = clipByGlobalNorm(usedGrads, this.config.trainer.gradClipNorm);
       const norm = clipped.norm.dataSync()[0];
@@ -634,14 +634,20 @@ export class Trainer {
     }
   }
 
+  /** The schedule's learning rate at `step` (the schedule is set up by `fit`). */
+  learningRateAt(step: number): number {
+    return this.schedule.lr(step, this.optimizer.learningRate);
+  }
+
   /**
    * Data-parallel: applies the ranks' summed gradients (one per parameter, null where no rank
-   * had one) as `trainStep` applies its own, and advances the step. Every rank calls it with
-   * the same gradients, so the weights stay identical. Returns the rate and grad_norm (when clipping).
+   * had one) at rate `lr` as `trainStep` applies its own, and advances the step. Every rank
+   * calls it with the same gradients and the main thread's rate (a worker's schedule is never
+   * set up: it does not run `fit`), so the weights stay identical. Returns grad_norm (when clipping).
    */
-  applySummedGradients(gradList: (tf.Tensor | null)[], step: number): { lr: number; extra: Record<string, number> } {
+  applySummedGradients(gradList: (tf.Tensor | null)[], step: number, lr: number): { lr: number; extra: Record<string, number> } {
     const extra: Record<string, number> = {};
-    const lr = this.applyGradients(gradList, step, extra);
+    this.applyGradients(gradList, step, extra, lr);
     this.progress.step = step + 1;
     return { lr, extra };
   }

@@ -164,10 +164,11 @@ export class DataParallel {
       const used = new Uint8Array(this.slots.params.length);
       for (const s of shards) s.hasGrad.forEach((h, i) => (used[i] |= h));
       trainer.checkSummedTerms(step, terms, total);
-      this.workers.forEach((_, i) => this.post(i, { type: 'apply', step, used }));
+      const lr = trainer.learningRateAt(step);
+      this.workers.forEach((_, i) => this.post(i, { type: 'apply', step, lr, used }));
       const grads = this.slots.sum(step, used);
       try {
-        const applied = trainer.applySummedGradients(grads, step);
+        const applied = trainer.applySummedGradients(grads, step, lr);
         Object.assign(extra, applied.extra);
         return { step, epoch, loss: total, terms, lr: applied.lr, samplesPerSec: 0, extra };
       } finally {

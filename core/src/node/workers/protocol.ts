@@ -30,7 +30,7 @@ export interface TensorCopy {
 export type ToWorker =
   | { type: 'sync'; state: TrainingState; tensors: TensorCopy[] }
   | { type: 'step'; step: number; epoch: number; indices: Int32Array }
-  | { type: 'apply'; step: number; used: Uint8Array }
+  | { type: 'apply'; step: number; lr: number; used: Uint8Array }
   | { type: 'digest' }
   | { type: 'ping' };
 

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     } else if (msg.type === 'apply') {
       const grads = slots.sum(msg.step, msg.used);
       try {
-        trainer.applySummedGradients(grads, msg.step);
+        trainer.applySummedGradients(grads, msg.step, msg.lr);
       } finally {
         for (const g of grads) g?.dispose();
       }
