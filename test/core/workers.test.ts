@@ -9,10 +9,10 @@ import '@mtojs/mto';
 import { ConfigError, DataParallel, MemoryLogger, TOKENS, UserError, createTrainer, parseRunConfig, resolveWorkerCount, validateParts } from '@mtojs/core';
 import { container as rootContainer } from 'tsyringe';
 import { tinyConfig, SignalAdapter } from './fixtures/tiny-task.js';
-import './fixtures/worker-faults.js';
+import './fixtures/worker-plugins.js';
 
 // The workers build the run from its config: these imports register the fixtures' parts there.
-const IMPORTS = [join(__dirname, 'fixtures/tiny-task.js'), join(__dirname, 'fixtures/worker-faults.js')];
+const IMPORTS = [join(__dirname, 'fixtures/tiny-task.js'), join(__dirname, 'fixtures/worker-plugins.js')];
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -81,6 +81,20 @@ test('the MTO plugin runs in every rank: its loss terms with 2 workers match 1 w
     assert.deepEqual(Object.keys(terms[1][s]).sort(), Object.keys(terms[0][s]).sort());
     for (const [k, v] of Object.entries(terms[0][s])) assert.ok(Math.abs(terms[1][s][k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `step ${s} ${k}: ${terms[1][s][k]} vs ${v}`);
   }
+});
+
+test("plugins in the workers hear the main thread's events: a loss term set by epochStart matches 1 worker", async () => {
+  const losses: Record<string, number>[][] = [];
+  for (const workers of [1, 2]) {
+    const t = build({ plugins: [{ name: 'epoch-scaled-term' }], ...trainerOpts(workers) });
+    const seen: Record<string, number>[] = [];
+    t.events.on('batchEnd', (e) => seen.push({ loss: e.loss, ...e.terms }));
+    await t.fit();
+    t.dispose();
+    losses.push(seen);
+  }
+  assert.ok(losses[0][7]['epoch-scaled'] > 0);
+  for (let s = 0; s < 8; s++) for (const [k, v] of Object.entries(losses[0][s])) assert.ok(Math.abs(losses[1][s][k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `step ${s} ${k}: ${losses[1][s][k]} vs ${v}`);
 });
 
 test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind in any thread', async () => {

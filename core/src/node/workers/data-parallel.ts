@@ -7,7 +7,7 @@ import { shardRows } from '../../train/shard-batch.js';
 import { ConfigError, UserError } from '../../util/errors.js';
 import { GradientSlots } from './gradient-slots.js';
 import { replicaSourceOf } from './replica-source.js';
-import { reviveError, type FromWorker, type TensorCopy, type ToWorker, type WorkerInit } from './protocol.js';
+import { FORWARDED_EVENTS, reviveError, type FromWorker, type TensorCopy, type ToWorker, type WorkerInit } from './protocol.js';
 
 /** `trainer.workers` as a number of ranks: 'auto' is the cores this process may use (os.availableParallelism()). */
 export function resolveWorkerCount(setting: number | 'auto'): number {
@@ -50,6 +50,7 @@ export class DataParallel {
   private closing = false;
   private readonly inbox: FromWorker[][];
   private readonly waiters: (Waiter | null)[];
+  private readonly unlisten: (() => void)[] = [];
 
   private constructor(
     readonly trainer: Trainer,
@@ -59,6 +60,12 @@ export class DataParallel {
   ) {
     this.inbox = workers.map(() => []);
     this.waiters = workers.map(() => null);
+    // Plugins in the workers hear the main thread's events, in order with the steps (one channel per worker).
+    for (const name of FORWARDED_EVENTS) {
+      const forward = (payload: unknown) => this.workers.forEach((_, i) => this.post(i, { type: 'event', name, payload }));
+      trainer.events.on(name, forward);
+      this.unlisten.push(() => trainer.events.off(name, forward));
+    }
     workers.forEach((w, i) => {
       const rank = i + 1;
       w.on('message', (msg: FromWorker) => this.receive(i, msg));
@@ -210,6 +217,7 @@ export class DataParallel {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const off of this.unlisten) off();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 

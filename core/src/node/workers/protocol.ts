@@ -32,7 +32,12 @@ export type ToWorker =
   | { type: 'step'; step: number; epoch: number; indices: Int32Array }
   | { type: 'apply'; step: number; lr: number; used: Uint8Array }
   | { type: 'digest' }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  | { type: 'event'; name: ForwardedEvent; payload: unknown };
+
+/** The trainer events the main thread forwards to the workers, so that plugins listening there see what they would see in one process. */
+export const FORWARDED_EVENTS = ['fitStart', 'epochStart', 'batchStart', 'batchEnd', 'epochEnd', 'evalEnd', 'checkpointSaved', 'fitEnd'] as const;
+export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
 
 /** Worker -> main thread. */
 export type FromWorker =

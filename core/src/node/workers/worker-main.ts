@@ -77,6 +77,8 @@ async function main(): Promise<void> {
       } finally {
         for (const g of grads) g?.dispose();
       }
+    } else if (msg.type === 'event') {
+      trainer.events.safeEmit(msg.name, msg.payload as never);
     } else if (msg.type === 'ping') {
       post({ type: 'pong' });
     } else if (msg.type === 'digest') {
