@@ -184,6 +184,7 @@ test('workers need a run built from its config; auto is the cores the process ma
   await assert.rejects(t.fit(), (e: Error) => e instanceof ConfigError && /^trainer\.workers: 2 workers rebuild the run from its config in each thread, but the DI container supplies its adapter;/.test(e.message));
   t.dispose();
   assert.ok(resolveWorkerCount('auto') >= 1);
+  assert.equal(resolveWorkerCount('auto', 1), 1, 'auto never gives a rank no rows');
   assert.equal(resolveWorkerCount(3), 3);
   assert.throws(() => parseRunConfig(tinyConfig(trainerOpts(0))), /trainer\.workers: Too small: expected number to be >=1 \(found 0\)/);
 });

@@ -226,7 +226,7 @@ async function dryRun(configFile: string, set: string[], backend: BackendRequest
         (trainer.totalSteps() < planned ? `; trainer.maxSteps stops at ${trainer.totalSteps()}` : ''),
     ];
     if (tc.workers !== 1) {
-      const ranks = resolveWorkerCount(tc.workers);
+      const ranks = resolveWorkerCount(tc.workers, tc.batchSize);
       const rows = Array.from({ length: ranks }, (_, rank) => shardRows(tc.batchSize, { rank, ranks })).map((r) => r.end - r.start);
       plan.push(`workers: ${ranks} rank${ranks === 1 ? '' : 's'}${tc.workers === 'auto' ? ' (auto: the cores this process may use)' : ''}${ranks > 1 ? `, each batch split ${rows.join('/')}` : ', training in-process'}`);
     }

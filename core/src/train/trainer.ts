@@ -401,9 +401,9 @@ export class Trainer {
     if (this.config.trainer.workers === 1) return null;
     // Loaded on call: worker threads are Node's business, and most runs never need them.
     const { DataParallel, resolveWorkerCount } = await import('../node/workers/data-parallel.js');
-    const ranks = resolveWorkerCount(this.config.trainer.workers);
+    const ranks = resolveWorkerCount(this.config.trainer.workers, this.config.trainer.batchSize);
     if (ranks === 1) {
-      this.logger.info('trainer.workers: auto: this process may use 1 core; training in-process');
+      this.logger.info('trainer.workers: auto: 1 rank (this process may use 1 core, or the batch has 1 example); training in-process');
       return null;
     }
     const backend = tf.getBackend();

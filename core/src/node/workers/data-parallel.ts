@@ -9,9 +9,12 @@ import { GradientSlots } from './gradient-slots.js';
 import { replicaSourceOf } from './replica-source.js';
 import { FORWARDED_EVENTS, reviveError, type FromWorker, type TensorCopy, type ToWorker, type WorkerInit } from './protocol.js';
 
-/** `trainer.workers` as a number of ranks: 'auto' is the cores this process may use (os.availableParallelism()). */
-export function resolveWorkerCount(setting: number | 'auto'): number {
-  return setting === 'auto' ? Math.max(1, availableParallelism()) : setting;
+/**
+ * `trainer.workers` as a number of ranks: 'auto' is the cores this process may use
+ * (os.availableParallelism()), at most `batchSize` (a rank without rows would only idle).
+ */
+export function resolveWorkerCount(setting: number | 'auto', batchSize = Infinity): number {
+  return setting === 'auto' ? Math.max(1, Math.min(availableParallelism(), batchSize)) : setting;
 }
 
 export interface DataParallelOptions {
@@ -83,7 +86,7 @@ export class DataParallel {
    * DI container) on the wasm or cpu backend.
    */
   static async start(trainer: Trainer, opts: DataParallelOptions = {}): Promise<DataParallel> {
-    const ranks = resolveWorkerCount(opts.workers ?? trainer.config.trainer.workers);
+    const ranks = resolveWorkerCount(opts.workers ?? trainer.config.trainer.workers, trainer.config.trainer.batchSize);
     if (!Number.isInteger(ranks) || ranks < 2) throw new RangeError(`DataParallel: expected at least 2 ranks, got ${ranks}`);
     const source = replicaSourceOf(trainer);
     if ('reason' in source) throw new ConfigError(`trainer.workers: ${ranks} workers rebuild the run from its config in each thread, but ${source.reason}; register the parts (imports:) instead, or set trainer.workers: 1`);
