@@ -49,6 +49,11 @@ export class DataParallel {
    * trainer's state is that of the last completed step, so a checkpoint of it is good.
    */
   workerFailed = false;
+  /**
+   * Wall ms each rank spent on its shard's gradients in the last step (rank order): the step
+   * waits for the slowest, so unequal times show an unbalanced split or a rank starved of CPU.
+   */
+  lastShardMs: number[] = [];
   private failure: Error | null = null;
   private closing = false;
   private readonly inbox: FromWorker[][];
@@ -151,6 +156,7 @@ export class DataParallel {
     const idx = Int32Array.from(indices as ArrayLike<number>);
     try {
       this.workers.forEach((_, i) => this.post(i, { type: 'step', step, epoch, indices: idx }));
+      const t0 = performance.now();
       const own = trainer.shardGradients(idx, { rank: 0, ranks: this.ranks }, { step, epoch });
       let ownHas: Uint8Array;
       try {
@@ -158,7 +164,9 @@ export class DataParallel {
       } finally {
         for (const g of own.grads) g?.dispose();
       }
+      const ownMs = performance.now() - t0;
       const others = (await Promise.all(this.workers.map((_, i) => this.next(i, 'grads')))) as Extract<FromWorker, { type: 'grads' }>[];
+      this.lastShardMs = [ownMs, ...others.map((o) => o.ms)];
       const shards = [{ names: own.names, values: own.values, termCount: own.termCount, hasGrad: ownHas }, ...others];
       // The batch's values: the ranks' weighted values summed in rank order.
       let total = 0;

@@ -43,7 +43,7 @@ export type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
 export type FromWorker =
   | { type: 'built'; digest: { name: string; hash: number }[] }
   | { type: 'synced' }
-  | { type: 'grads'; step: number; names: string[]; values: Float64Array; termCount: number; hasGrad: Uint8Array }
+  | { type: 'grads'; step: number; names: string[]; values: Float64Array; termCount: number; hasGrad: Uint8Array; ms: number }
   | { type: 'digest'; digest: { name: string; hash: number }[]; numTensors: number }
   | { type: 'pong' }
   | { type: 'error'; error: SerializedError };

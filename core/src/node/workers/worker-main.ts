@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       }
       post({ type: 'synced' });
     } else if (msg.type === 'step') {
+      const t0 = performance.now();
       const r = trainer.shardGradients(msg.indices, { rank: init.rank, ranks: init.ranks }, { step: msg.step, epoch: msg.epoch });
       let hasGrad: Uint8Array;
       try {
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       } finally {
         for (const g of r.grads) g?.dispose();
       }
-      post({ type: 'grads', step: msg.step, names: r.names, values: r.values, termCount: r.termCount, hasGrad });
+      post({ type: 'grads', step: msg.step, names: r.names, values: r.values, termCount: r.termCount, hasGrad, ms: performance.now() - t0 });
     } else if (msg.type === 'apply') {
       const grads = slots.sum(msg.step, msg.used);
       try {
