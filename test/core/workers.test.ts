@@ -97,18 +97,24 @@ test("plugins in the workers hear the main thread's events: a loss term set by e
   for (let s = 0; s < 8; s++) for (const [k, v] of Object.entries(losses[0][s])) assert.ok(Math.abs(losses[1][s][k] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `step ${s} ${k}: ${losses[1][s][k]} vs ${v}`);
 });
 
-test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor is left behind in any thread', async () => {
+test('DataParallel by hand, 3 ranks on uneven rows: the same losses as 1 worker, bit-identical weights in every rank, no tensor left behind in any thread', async () => {
   // A schedule whose rate depends on its setup (fit's plan), which only the main thread has, and clipping.
-  const t = build({ ...trainerOpts(2, { epochs: 100, gradClipNorm: 0.5 }), schedule: { name: 'warmup-cosine', warmupSteps: 3 } });
-  await t.setup();
-  t.schedule.setup({ totalSteps: 8, stepsPerEpoch: 4 });
+  const cfg = { ...trainerOpts(3, { epochs: 100, gradClipNorm: 0.5 }), schedule: { name: 'warmup-cosine', warmupSteps: 3 } };
+  const t = build(cfg);
+  const single = build({ ...cfg, trainer: { ...cfg.trainer, workers: 1 } });
+  await Promise.all([t.setup(), single.setup()]);
+  for (const x of [t, single]) x.schedule.setup({ totalSteps: 8, stepsPerEpoch: 4 });
   const pool = await DataParallel.start(t);
   try {
+    assert.equal(pool.split(32), '10/11/11');
     const order = t.epochOrder(0);
     const counts: number[] = [];
     let workerTensors: number[] = [];
     for (let s = 0; s < 8; s++) {
-      await pool.step(order.subarray((s % 4) * 32, (s % 4) * 32 + 32));
+      const idx = order.subarray((s % 4) * 32, (s % 4) * 32 + 32);
+      const loss = (await pool.step(idx)).loss;
+      const reference = single.trainStep(idx).loss;
+      assert.ok(Math.abs(loss - reference) <= 1e-5 * Math.abs(reference), `step ${s}: ${loss} (3 ranks) vs ${reference}`);
       counts.push(tf.memory().numTensors);
       if (s === 1) workerTensors = (await pool.checkReplicas()).workerTensors;
     }
@@ -118,6 +124,7 @@ test('DataParallel by hand: the ranks keep bit-identical weights, and no tensor 
   } finally {
     await pool.close();
     t.dispose();
+    single.dispose();
   }
 });
 

@@ -56,14 +56,24 @@ export class GradientSlots {
    */
   sum(step: number, used: Uint8Array): (tf.Tensor | null)[] {
     const slots = Array.from({ length: this.ranks }, (_, r) => this.slot(step, r));
+    const acc = new Float64Array(this.ranks > 2 ? this.sizes.reduce((a, b) => Math.max(a, b), 0) : 0);
     return this.params.map((p, i) => {
       if (!used[i]) return null;
       const off = this.offsets[i];
-      const out = new Float32Array(this.sizes[i]);
-      for (let j = 0; j < out.length; j++) {
-        let acc = 0;
-        for (let r = 0; r < slots.length; r++) acc += slots[r][off + j];
-        out[j] = acc;
+      const n = this.sizes[i];
+      const out = new Float32Array(n);
+      const [s0, s1] = slots;
+      if (slots.length === 2) {
+        // The common case in one pass: the same float64 sum, rounded once, as the general loop.
+        for (let j = 0; j < n; j++) out[j] = s0[off + j] + s1[off + j];
+      } else {
+        // Slot by slot (each a contiguous run), the same additions per element in rank order.
+        for (let j = 0; j < n; j++) acc[j] = s0[off + j];
+        for (let r = 1; r < slots.length; r++) {
+          const s = slots[r];
+          for (let j = 0; j < n; j++) acc[j] += s[off + j];
+        }
+        for (let j = 0; j < n; j++) out[j] = acc[j];
       }
       return tf.tensor(out, p.shape, 'float32');
     });
