@@ -184,12 +184,16 @@ test('a crashed worker stops the run with a checkpoint (no hang), and the run re
   }
 });
 
-test('workers need a run built from its config; auto is the cores the process may use', async () => {
+test('workers need a run built from its config, parts included; auto is the cores the process may use', async () => {
   const c = rootContainer.createChildContainer();
   c.register(TOKENS.Adapter, { useValue: new SignalAdapter({ tokenSize: 4 }) });
   const t = build(trainerOpts(2), null, c);
   await assert.rejects(t.fit(), (e: Error) => e instanceof ConfigError && /^trainer\.workers: 2 workers rebuild the run from its config in each thread, but the DI container supplies its adapter;/.test(e.message));
   t.dispose();
+  // Parts registered in this process only (no imports: entry) are unknown in a worker: said so, with the parts.
+  const bare = createTrainer(validateParts(parseRunConfig(tinyConfig(trainerOpts(2)))), { logger: new MemoryLogger() });
+  await assert.rejects(bare.fit(), (e: Error) => e instanceof ConfigError && /^trainer\.workers: worker 1 could not build the run \(a worker has only the parts that the installed packages and the config's imports: register\):\n.*unknown data 'sines'/.test(e.message));
+  bare.dispose();
   assert.ok(resolveWorkerCount('auto') >= 1);
   assert.equal(resolveWorkerCount('auto', 1), 1, 'auto never gives a rank no rows');
   assert.equal(resolveWorkerCount(3), 3);
