@@ -8,6 +8,8 @@ export interface BenchArgs {
   steps: number;
   budgetSeconds: number;
   json: string | null;
+  /** Worker counts (trainer.workers) the library's variants run at; 1 is always among them. */
+  workers: number[];
   help: boolean;
   /** `--peer torch`: run the PyTorch peer beside the wasm cells (and the sweep); null: no peer. */
   peer: 'torch' | null;
@@ -29,6 +31,7 @@ export const DEFAULT_ARGS: Readonly<BenchArgs> = {
   steps: 10,
   budgetSeconds: 20,
   json: null,
+  workers: [1],
   help: false,
   peer: null,
   peerThreads: [1, 2],
@@ -36,7 +39,7 @@ export const DEFAULT_ARGS: Readonly<BenchArgs> = {
   scalingSteps: 3,
 };
 
-export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--json FILE]
+export const USAGE = `usage: npm run bench -- [--shapes a,b,c] [--backends wasm,cpu] [--steps N] [--budget S] [--warmup N] [--workers 1,2] [--json FILE]
                           [--peer torch] [--peer-threads 1,2] [--scaling] [--scaling-steps N]
 
 Times the full training step (forward, loss, gradients, optimiser update) of the library beside a
@@ -47,6 +50,8 @@ naive tfjs reference and beside the library with MTO on, interleaved in one proc
   --budget    seconds of timed steps per shape and backend: no round of steps starts after
               that, but one always runs (default ${DEFAULT_ARGS.budgetSeconds})
   --warmup    untimed steps per variant first (default ${DEFAULT_ARGS.warmup})
+  --workers   also time the library (and library+mto) at these trainer.workers counts, in
+              the same rounds (default 1; 1 always runs)
   --json      also write the results to FILE (atomically)
   --peer      torch: time the same step in PyTorch beside the wasm cells (bench/peer/torch_step.py,
               run by /usr/bin/python3 or python3 when it has torch; skipped with a note otherwise)
@@ -70,7 +75,7 @@ function count(flag: string, value: string, min: number): number {
   return n;
 }
 
-const VALUE_FLAGS = ['--shapes', '--backends', '--steps', '--budget', '--warmup', '--json'];
+const VALUE_FLAGS = ['--shapes', '--backends', '--steps', '--budget', '--warmup', '--workers', '--json'];
 const PEER_AND_SCALING_FLAGS = ['--peer', '--peer-threads', '--scaling-steps'];
 
 function parsePeerAndScalingFlag(args: BenchArgs, flag: string, value: string): void {
@@ -82,6 +87,14 @@ function parsePeerAndScalingFlag(args: BenchArgs, flag: string, value: string): 
     if (items.length === 0) throw new BenchUsageError(`--peer-threads: expected a comma-separated list of thread counts, got '${value}'`);
     args.peerThreads = [...new Set(items.map((item) => count(flag, item, 1)))];
   } else args.scalingSteps = count(flag, value, 1);
+}
+
+/** `--workers 1,2`: distinct whole numbers >= 1, ascending, 1 included. */
+function workerCounts(flag: string, value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new BenchUsageError(`${flag}: expected a comma-separated list of worker counts, e.g. 1,2`);
+  const counts = items.map((item) => count(flag, item, 1));
+  return [...new Set([1, ...counts])].sort((a, b) => a - b);
 }
 
 /** Parses the CLI's flags (`--flag value` or `--flag=value`). */
@@ -116,6 +129,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--steps') args.steps = count(flag, value, 1);
     else if (flag === '--budget') args.budgetSeconds = count(flag, value, 0);
     else if (flag === '--warmup') args.warmup = count(flag, value, 0);
+    else if (flag === '--workers') args.workers = workerCounts(flag, value);
     else {
       if (value.trim() === '') throw new BenchUsageError(`${flag}: missing file name`);
       args.json = value;

@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     warmup: args.warmup,
     steps: args.steps,
     budgetSeconds: args.budgetSeconds,
+    workers: args.workers,
     log,
     peer,
   });
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const report: BenchReport = {
     generatedAt: new Date().toISOString(),
     machine,
-    settings: { shapes: args.shapes, backends: args.backends, warmup: args.warmup, steps: args.steps, budgetSeconds: args.budgetSeconds },
+    settings: { shapes: args.shapes, backends: args.backends, warmup: args.warmup, steps: args.steps, budgetSeconds: args.budgetSeconds, workers: args.workers },
     cells,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     elapsedSeconds: (performance.now() - started) / 1000,

@@ -7,7 +7,7 @@ import { formatScaling, type ScalingResult } from './scaling.js';
 export interface BenchReport {
   generatedAt: string;
   machine: MachineInfo;
-  settings: { shapes: string[]; backends: BenchBackend[]; warmup: number; steps: number; budgetSeconds: number };
+  settings: { shapes: string[]; backends: BenchBackend[]; warmup: number; steps: number; budgetSeconds: number; workers?: number[] };
   cells: CellResult[];
   /** Peak resident set size of the benchmark process. */
   peakRssMB: number;
@@ -37,7 +37,7 @@ export function formatTable(report: BenchReport): string {
       [
         `${c.shape}: ${c.title}`,
         c.backend,
-        v.variant,
+        v.workers > 1 ? `${v.variant} (${v.workers} workers)` : v.variant,
         fixed(v.msPerStep, 1),
         fixed(v.cpuMsPerStep, 1),
         fixed(v.samplesPerSec, 0),
@@ -74,9 +74,25 @@ export function formatTable(report: BenchReport): string {
     ...rows.map((r) => `| ${r} |`),
     '',
     ...summary,
+    ...workerLines(report),
     `- peak RSS ${report.peakRssMB} MB; ${report.elapsedSeconds.toFixed(0)} s in all`,
     ...(report.scaling ? ['', formatScaling(report.scaling)] : []),
   ].join('\n');
+}
+
+function cpuOf(c: CellResult, variant: string, workers: number): string {
+  const v = c.variants.find((x) => x.variant === variant && x.workers === workers);
+  return v ? fixed(v.cpuMsPerStep, 0) : '-';
+}
+
+/** One line per cell and worker count: the step-time ratio to 1 worker, measured in the same rounds. */
+function workerLines(report: BenchReport): string[] {
+  return report.cells.flatMap((c) =>
+    (c.workerSpeedups ?? []).map(
+      (w) =>
+        `- ${c.shape}/${c.backend}: ${w.workers} workers step ${fixed(w.library, 2)}x as fast as 1 (library+mto ${fixed(w.libraryMto, 2)}x); CPU per step ${cpuOf(c, 'library', 1)} ms at 1 worker, ${cpuOf(c, 'library', w.workers)} ms at ${w.workers} (all threads); first-step loss differs from 1 worker's by ${w.firstLossRelativeDifference.toExponential(1)} (relative)`,
+    ),
+  );
 }
 
 /** Writes the report as JSON, atomically (a temp file renamed over the target). */

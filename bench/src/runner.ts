@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MemoryLogger, Rng, createTrainer, resolveBackend, type RunConfig, type Trainer } from '@mtojs/core';
+import { join } from 'node:path';
+import { DataParallel, MemoryLogger, Rng, createTrainer, resolveBackend, type RunConfig, type Trainer } from '@mtojs/core';
 import type { BenchShape } from './shapes.js';
 import { stepFlops, type ModelDims, type StepFlops } from './flops.js';
 import { NaiveReferenceStep } from './naive-step.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
    * Keeps slow cells (the cpu backend) from dominating the run.
    */
   budgetSeconds: number;
+  /** Worker counts (trainer.workers) the library's variants also run at (default [1]). */
+  workers?: readonly number[];
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
   /** The PyTorch peer (`--peer torch`): where torch is, or why it is skipped; absent: no peer. */
@@ -57,9 +60,15 @@ export interface PeerResult {
 
 export interface VariantResult {
   variant: VariantName;
+  /** trainer.workers of this measurement (the naive reference: 1). */
+  workers: number;
   /** Median over the timed steps. */
   msPerStep: number;
-  /** Median CPU time of the process per timed step (user + system): less moved by other work on the machine than wall time. */
+  /**
+   * Median CPU time of the process per timed step (user + system, every thread: the main thread
+   * and any workers): less moved by other work on the machine than wall time, and N workers' CPU
+   * over 1 worker's is the work they add.
+   */
   cpuMsPerStep: number;
   samplesPerSec: number;
   /** Analytic step FLOPs over the median step time. */
@@ -98,6 +107,11 @@ export interface CellResult {
   peerMatmulGflops?: number;
   /** Why the peer did not run, when it was asked for. */
   peerSkipped?: string;
+  /**
+   * Per worker count above 1: median over rounds of (1-worker ms / N-worker ms) for the library
+   * and library+mto, timed in the same rounds, and the first step's loss difference to 1 worker.
+   */
+  workerSpeedups: { workers: number; library: number; libraryMto: number; firstLossRelativeDifference: number }[];
   /** |naive - library| / |library| of the first step's loss: both compute the same function. */
   firstLossRelativeDifference: number;
   memory: {
@@ -117,10 +131,13 @@ export interface CellResult {
 /** One variant as the runner drives it. */
 interface Runner {
   variant: VariantName;
+  workers: number;
+  /** The variant, or 'variant@N' at N workers: names its column in the rounds. */
+  key: string;
   /** The variant's next batch of training indices (each variant walks the same sequence). */
   nextBatch(): Int32Array;
-  step(indices: ArrayLike<number>): number;
-  dispose(): void;
+  step(indices: ArrayLike<number>): number | Promise<number>;
+  dispose(): void | Promise<void>;
   times: number[];
   cpuTimes: number[];
   losses: number[];
@@ -177,7 +194,7 @@ export function batchCycle(trainer: Trainer): (i: number) => Int32Array {
 export const toMB = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 /** Times one shape on one backend: warm-up, then rounds that step each variant once, in rotating order. */
-export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log' | 'peer'>): Promise<CellResult> {
+export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pick<RunOptions, 'warmup' | 'steps' | 'budgetSeconds' | 'log' | 'peer' | 'workers'>): Promise<CellResult> {
   const log = opts.log ?? (() => {});
   const configs = shape.configs();
   const library = await buildTrainer(configs.baseline);
@@ -188,10 +205,10 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
   const batchSize = configs.baseline.trainer.batchSize;
   const flops = stepFlops({ model: modelDims(library), layout: library.layout, batchSize, visibleTokens: visibleTokens(library) });
 
-  const make = (variant: VariantName, trainer: Trainer, step: (idx: ArrayLike<number>) => number, dispose: () => void): Runner => {
+  const make = (variant: VariantName, trainer: Trainer, step: Runner['step'], dispose: Runner['dispose'], workers = 1): Runner => {
     const batchAt = batchCycle(trainer);
     let next = 0;
-    return { variant, nextBatch: () => batchAt(next++), step, dispose, times: [], cpuTimes: [], losses: [], growth: 0, kernels: null, peakMB: null };
+    return { variant, workers, key: workers === 1 ? variant : `${variant}@${workers}`, nextBatch: () => batchAt(next++), step, dispose, times: [], cpuTimes: [], losses: [], growth: 0, kernels: null, peakMB: null };
   };
   const runners: Runner[] = [
     make('naive', naiveTrainer, (idx) => naive.step(idx), () => {
@@ -201,6 +218,12 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     make('library', library, (idx) => library.trainStep(idx).loss, () => disposeTrainer(library)),
     make('library+mto', withMto, (idx) => withMto.trainStep(idx).loss, () => disposeTrainer(withMto)),
   ];
+  try {
+    runners.push(...(await workerRunners(configs, opts.workers ?? [1], make)));
+  } catch (e) {
+    for (const r of runners) await r.dispose();
+    throw e;
+  }
 
   const peerRunners: PeerRunner[] = [];
   let peerSkipped: string | undefined;
@@ -217,12 +240,12 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
         for (const threads of opts.peer.threads) peerRunners.push({ name: `torch ${torch.torch}`, threads, peer: peerProcess, times: [], cpuTimes: [], losses: [] });
       }
     }
-    const runOnce = (r: Runner, timed: boolean) => {
+    const runOnce = async (r: Runner, timed: boolean) => {
       const idx = r.nextBatch();
       const before = tf.memory().numTensors;
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const loss = r.step(idx);
+      const loss = await r.step(idx);
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(c0);
       r.losses.push(loss);
@@ -244,12 +267,13 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     };
     for (let w = 0; w < opts.warmup; w++) {
       for (const r of runners) {
-        if (w < opts.warmup - 1) runOnce(r, false);
+        if (w < opts.warmup - 1) await runOnce(r, false);
         else {
-          // The last warm-up step is profiled: kernels per step and the step's peak tensor memory.
+          // The last warm-up step is profiled: kernels per step (of this thread; a worker pool's
+          // ranks run their own) and the step's peak tensor memory.
           const bytesBefore = tf.memory().numBytes;
-          const profile = await tf.profile(() => {
-            runOnce(r, false);
+          const profile = await tf.profile(async () => {
+            await runOnce(r, false);
           });
           r.kernels = profile.kernels.length;
           r.peakMB = toMB(Math.max(0, profile.peakBytes - bytesBefore));
@@ -263,7 +287,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     };
     const afterWarmup = memoryNow();
     log(`  ${shape.id}/${backend}: warmed up (${opts.warmup} step(s) each)`);
-    const rounds: Record<VariantName, number>[] = [];
+    const rounds: Record<string, number>[] = [];
     const peerRounds: number[][] = [];
     const peerCpuRounds: number[][] = [];
     const libraryCpuRounds: number[] = [];
@@ -271,12 +295,12 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     const everyone = [...runners.map((r) => ({ r })), ...peerRunners.map((p) => ({ p }))];
     for (let round = 0; round < opts.steps; round++) {
       if (round > 0 && performance.now() - timingStart >= opts.budgetSeconds * 1000) break;
-      const ms = {} as Record<VariantName, number>;
+      const ms: Record<string, number> = {};
       const peerMs: number[] = new Array(peerRunners.length);
       const peerCpu: number[] = new Array(peerRunners.length);
       for (let k = 0; k < everyone.length; k++) {
         const e = everyone[(round + k) % everyone.length];
-        if ('r' in e) ms[e.r.variant] = runOnce(e.r, true);
+        if ('r' in e) ms[e.r.key] = await runOnce(e.r, true);
         else {
           const i = peerRunners.indexOf(e.p);
           ({ ms: peerMs[i], cpuMs: peerCpu[i] } = await peerOnce(e.p, true));
@@ -287,19 +311,20 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       peerCpuRounds.push(peerCpu);
       libraryCpuRounds.push(runners[1].cpuTimes[runners[1].cpuTimes.length - 1]);
       const peerText = peerRunners.map((p, i) => `, torch ${p.threads}t ${peerMs[i].toFixed(0)} ms`).join('');
-      log(`  ${shape.id}/${backend}: round ${round + 1}: ${VARIANTS.map((v) => `${v} ${ms[v].toFixed(0)} ms`).join(', ')}${peerText}`);
+      log(`  ${shape.id}/${backend}: round ${round + 1}: ${runners.map((r) => `${r.key} ${ms[r.key].toFixed(0)} ms`).join(', ')}${peerText}`);
     }
     const afterSteps = memoryNow();
     const variants: VariantResult[] = runners.map((r) => {
       const msPerStep = median(r.times);
       return {
         variant: r.variant,
+        workers: r.workers,
         msPerStep,
         cpuMsPerStep: median(r.cpuTimes),
         samplesPerSec: (batchSize * 1000) / msPerStep,
         gflopsPerSec: flops.step / (msPerStep * 1e6),
         stepMs: r.times,
-        speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.variant])),
+        speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.key])),
         firstLoss: r.losses[0],
         tensorGrowth: r.growth,
         kernelsPerStep: r.kernels,
@@ -334,6 +359,7 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       speedup: variants[1].speedupVsNaive,
       mtoOverhead: median(rounds.map((ms) => ms['library+mto'] / ms.library - 1)),
       ...(opts.peer ? (peers.length ? { peers, peerMatmulGflops, libraryOverBestPeer: median(rounds.map((ms, k) => ms.library / Math.min(...peerRounds[k]))) } : { peerSkipped }) : {}),
+      workerSpeedups: workerSpeedups(runners, rounds),
       firstLossRelativeDifference: Math.abs(naiveLoss - libraryLoss) / Math.max(Math.abs(libraryLoss), 1e-12),
       memory: {
         tensorsAfterWarmup: afterWarmup.tensors,
@@ -348,8 +374,54 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
     };
   } finally {
     peerProcess?.close();
-    for (const r of runners) r.dispose();
+    for (const r of runners) await r.dispose();
   }
+}
+
+/**
+ * The library and library+mto at each worker count above 1: a trainer with `trainer.workers`
+ * set, stepped through a DataParallel pool (whose workers import this package's parts).
+ */
+async function workerRunners(
+  configs: { baseline: RunConfig; mto: RunConfig },
+  counts: readonly number[],
+  make: (variant: VariantName, trainer: Trainer, step: Runner['step'], dispose: Runner['dispose'], workers: number) => Runner,
+): Promise<Runner[]> {
+  const out: Runner[] = [];
+  try {
+    for (const workers of counts.filter((w) => w > 1)) {
+      for (const [variant, config] of [['library', configs.baseline], ['library+mto', configs.mto]] as const) {
+        const trainer = await buildTrainer({ ...config, trainer: { ...config.trainer, workers } });
+        const pool = await DataParallel.start(trainer, { imports: [join(__dirname, 'register.js')] });
+        // The step ends when every rank has updated: the workers' updates must not overlap the next variant's step.
+        const step = async (idx: ArrayLike<number>) => {
+          const loss = (await pool.step(idx)).loss;
+          await pool.settled();
+          return loss;
+        };
+        out.push(make(variant, trainer, step, async () => {
+          await pool.close();
+          disposeTrainer(trainer);
+        }, workers));
+      }
+    }
+  } catch (e) {
+    for (const r of out) await r.dispose();
+    throw e;
+  }
+  return out;
+}
+
+/** Per worker count above 1: 1-worker ms over N-worker ms in each round (medians), and the first loss's difference. */
+function workerSpeedups(runners: Runner[], rounds: Record<string, number>[]): CellResult['workerSpeedups'] {
+  const counts = [...new Set(runners.map((r) => r.workers))].filter((w) => w > 1);
+  const firstLoss = (key: string) => runners.find((r) => r.key === key)!.losses[0];
+  return counts.map((w) => ({
+    workers: w,
+    library: median(rounds.map((ms) => ms.library / ms[`library@${w}`])),
+    libraryMto: median(rounds.map((ms) => ms['library+mto'] / ms[`library+mto@${w}`])),
+    firstLossRelativeDifference: Math.abs(firstLoss(`library@${w}`) - firstLoss('library')) / Math.max(Math.abs(firstLoss('library')), 1e-12),
+  }));
 }
 
 /** Every requested shape on every requested backend, backends outermost (one backend switch each). */

@@ -19,6 +19,8 @@ export * from './train/heldout-loss.js';
 export * from './train/resume-message.js';
 export * from './di/create-trainer.js';
 export * from './node/trainer-from-config.js';
+export { DataParallel, resolveWorkerCount, type DataParallelOptions } from './node/workers/data-parallel.js';
+export type { Shard, ShardShares, ShardGradients } from './train/shard-batch.js';
 export * from './run/progress.js';
 export * from './cli/commands.js';
 export * from './cli/log-options.js';

@@ -15,6 +15,8 @@ import { resumeMessage } from '../train/resume-message.js';
 import type { TrainingState } from '../checkpoint/checkpoint.js';
 import { acquireRunLock, checkRunEntries, type RunLock } from '../node/run-lock.js';
 import { fsErrorLine, withFsErrors } from '../node/fs-errors.js';
+import { resolveWorkerCount } from '../node/workers/data-parallel.js';
+import { shardRows } from '../train/shard-batch.js';
 import type { ProbeResult } from '../eval/probes.js';
 
 export const TRAIN_USAGE = `usage: mto train --config FILE [options]
@@ -254,6 +256,11 @@ async function dryRun(configFile: string, set: string[], backend: BackendRequest
       `steps: ${trainer.stepsPerEpoch()} per epoch (batch ${tc.batchSize}${tc.dropLast ? ', last partial batch dropped' : ''}) x ${tc.epochs} epochs = ${planned}` +
         (trainer.totalSteps() < planned ? `; trainer.maxSteps stops at ${trainer.totalSteps()}` : ''),
     ];
+    if (tc.workers !== 1) {
+      const ranks = resolveWorkerCount(tc.workers, tc.batchSize);
+      const rows = Array.from({ length: ranks }, (_, rank) => shardRows(tc.batchSize, { rank, ranks })).map((r) => r.end - r.start);
+      plan.push(`workers: ${ranks} rank${ranks === 1 ? '' : 's'}${tc.workers === 'auto' ? ' (auto: the cores this process may use)' : ''}${ranks > 1 ? `, each batch split ${rows.join('/')}` : ', training in-process'}`);
+    }
     process.stdout.write(plan.map((l) => `# ${l}\n`).join('') + YAML.stringify(config));
     return 0;
   } finally {

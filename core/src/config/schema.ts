@@ -31,6 +31,12 @@ export const trainerSchema = z.strictObject({
   progress: progressSchema.default('auto'),
   /** Print which plugin ran at which hook: true traces the first step, 'all' every step. */
   debugHooks: z.union([z.boolean(), z.literal('all')]).default(false),
+  /**
+   * Data-parallel training on this machine's cores: N ranks (the main thread and N - 1
+   * worker threads) each compute the gradients of a share of every batch; 'auto' uses the
+   * cores the process may use. 1 trains in-process. See docs/performance.md.
+   */
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')], { error: "expected a whole number of workers >= 1 (at most 256) or 'auto'" }).default(1),
 });
 
 /**

@@ -12,6 +12,7 @@ import { runPaths, type RunPaths } from '../run/run-dir.js';
 import type { PartContext } from '../parts/part.js';
 import type { TrainerPlugin } from '../parts/plugin.js';
 import { Trainer } from '../train/trainer.js';
+import { recordReplicaSource } from '../node/workers/replica-source.js';
 import '../builtins.js';
 
 export interface CreateTrainerOptions {
@@ -54,13 +55,24 @@ export function createTrainer(config: RunConfig, opts: CreateTrainerOptions = {}
     [TOKENS.Optimizer, 'optimizer', config.optimizer as ComponentConfig],
     [TOKENS.Schedule, 'schedule', config.schedule as ComponentConfig],
   ];
+  // Parts the caller's container supplies cannot be rebuilt in a worker thread (trainer.workers).
+  const supplied: string[] = [];
   for (const [token, kind, comp] of parts) {
-    if (c.isRegistered(token, true)) continue;
+    if (c.isRegistered(token, true)) {
+      supplied.push(kind);
+      continue;
+    }
     c.register(token, { useFactory: instanceCachingFactory(() => reg.create(kind, comp, ctx, kind)) });
   }
   // Plugins: the parent's registrations (if any) plus the config's list, in config order.
   const inherited: TrainerPlugin[] = c.isRegistered(TOKENS.Plugin, true) ? c.resolveAll(TOKENS.Plugin) : [];
   const fromConfig = config.plugins.map((p, i) => reg.create<TrainerPlugin>('plugin', p as ComponentConfig, ctx, `plugins.${i}`));
   for (const p of [...inherited, ...fromConfig]) c.register(TOKENS.Plugin, { useValue: p });
-  return c.resolve(Trainer);
+  if (inherited.length) supplied.push(`${inherited.length} plugin(s)`);
+  const trainer = c.resolve(Trainer);
+  recordReplicaSource(
+    trainer,
+    supplied.length ? { reason: `the DI container supplies its ${supplied.join(', ')}` } : { config, baseDir: opts.baseDir ?? process.cwd() },
+  );
+  return trainer;
 }

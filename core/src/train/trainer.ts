@@ -6,8 +6,8 @@ import { TOKENS } from '../di/tokens.js';
 import type { RunConfig } from '../config/schema.js';
 import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter, PreparedBatch, TokenLayout } from '../parts/adapter.js';
-import type { DataSource, Split } from '../parts/data.js';
-import type { MaskingStrategy } from '../parts/masking.js';
+import type { DataBatch, DataSource, Split } from '../parts/data.js';
+import type { MaskingStrategy, MaskSample } from '../parts/masking.js';
 import type { TrainerPlugin } from '../parts/plugin.js';
 import { isStateful, type NamedVariable } from '../parts/part.js';
 import type { Optimizer, NamedTensor } from '../optim/optimizer.js';
@@ -21,11 +21,13 @@ import { ensureRunDirs, type RunPaths } from '../run/run-dir.js';
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { MetricsWriter } from '../run/metrics-writer.js';
-import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
+import { toMaskBatch, disposeMaskBatch, type MaskBatch } from './mask-batch.js';
 import { applyReplacements, disposePrepared } from './prepared-batch.js';
 import { heldoutLoss } from './heldout-loss.js';
 export { applyReplacements } from './prepared-batch.js';
+import { disposeSlicedBatch, shardRows, shardShares, sliceMaskSample, slicePreparedBatch, type Shard, type ShardGradients, type ShardShares } from './shard-batch.js';
 import { Initializer } from './initializer.js';
+import { weightDigest } from './weight-digest.js';
 import type { PluginHost } from './plugin-host.js';
 import { ConfigError, NonFiniteLossError, UserError } from '../util/errors.js';
 import { applyCheckpointState, checkPosition } from '../checkpoint/restore-state.js';
@@ -35,6 +37,7 @@ import { finetune } from '../eval/finetune.js';
 import type { EvalContext } from '../eval/eval-context.js';
 import { artifactImageSaver } from '../node/artifact-writer.js';
 import type { ConfigSource, FromConfigOptions } from '../node/trainer-from-config.js';
+import type { DataParallel } from '../node/workers/data-parallel.js';
 
 /** Result of one optimiser step, read back after the step. */
 export interface StepResult extends StepMetrics {}
@@ -111,6 +114,7 @@ export class Trainer {
   /** The epoch argument of the evaluation in progress (-1: the baseline before training). */
   private evalEpoch = 0;
   private readonly host: PluginHost;
+  private initialDigest: { name: string; hash: number }[] | null = null;
 
   /**
    * Builds a run the way `mto train` does, from a YAML/JSON file or a config object: imports
@@ -190,6 +194,11 @@ export class Trainer {
     return this.progress.epoch;
   }
 
+  /** Data-parallel: the digest of the weights `setup` built (see `weightDigest`), when `trainer.workers` is not 1. */
+  get initialWeightDigest(): { name: string; hash: number }[] | null {
+    return this.initialDigest;
+  }
+
   /** Trainable variables of the model (including the adapter's stem). */
   get parameters(): NamedVariable[] {
     return this.params;
@@ -212,6 +221,8 @@ export class Trainer {
     this.layoutValue = layout;
     this.model.build(layout, this.adapter, new Initializer(this.rng.stream('init')));
     this.params = this.model.variables().filter((p) => p.variable.trainable);
+    // Data-parallel ranks compare their initial weights: the same config and seed must build the same ones.
+    if (this.config.trainer.workers !== 1) this.initialDigest = weightDigest(this.model.variables());
     const seen = new Set<string>();
     for (const p of this.params) {
       if (seen.has(p.name)) throw new Error(`model variables: the name '${p.name}' is used twice`);
@@ -310,6 +321,7 @@ export class Trainer {
     this.schedule.setup({ totalSteps: this.totalSteps(), stepsPerEpoch: spe });
     this.stopReason = null;
     this.firstTracedStep = this.progress.step;
+    const parallel = await this.startDataParallel();
     this.events.safeEmit('fitStart', { totalEpochs: tc.epochs, stepsPerEpoch: spe, startEpoch: this.progress.epoch, startStep: this.progress.step });
     const n = this.data.size('train');
     let windowStart = performance.now();
@@ -324,7 +336,7 @@ export class Trainer {
           const idx = order.subarray(b * tc.batchSize, Math.min(n, (b + 1) * tc.batchSize));
           this.events.safeEmit('batchStart', { epoch, step: this.progress.step, batchIndex: b, batchSize: idx.length });
           const t0 = performance.now();
-          const result = this.trainStep(idx);
+          const result = parallel ? await parallel.step(idx) : this.trainStep(idx);
           windowSamples += idx.length;
           const now = performance.now();
           result.samplesPerSec = (windowSamples * 1000) / Math.max(1e-6, now - windowStart);
@@ -370,11 +382,45 @@ export class Trainer {
         this.metrics.write({ type: 'eval', epoch, step: this.progress.step, ...metrics, time: Date.now() });
       }
     } catch (error) {
+      // A worker that failed or crashed left this trainer at its last completed step: keep it.
+      if (parallel?.workerFailed && this.paths.checkpoints && this.lastCheckpointStep !== this.progress.step) {
+        try {
+          const dir = await this.checkpoint();
+          this.logger.warn(`a data-parallel worker failed at step ${this.progress.step}; checkpoint written: ${dir}`);
+        } catch (e) {
+          this.logger.warn(`a data-parallel worker failed at step ${this.progress.step}; the checkpoint could not be written: ${(e as Error).message}`);
+        }
+      }
       this.events.safeEmit('error', { error: error as Error, where: 'fit' });
       throw error;
+    } finally {
+      await parallel?.close();
     }
     this.events.safeEmit('fitEnd', { epoch: this.progress.epoch, step: this.progress.step, stopped: this.stopRequested });
     return { epochs, history: historyOf(epochs), steps: this.progress.step, stopped: this.stopRequested };
+  }
+
+  /**
+   * The worker threads of `trainer.workers` (null: 1, today's in-process step). Started per
+   * fit, from the trainer's current state; closed when the fit ends.
+   */
+  private async startDataParallel(): Promise<DataParallel | null> {
+    if (this.config.trainer.workers === 1) return null;
+    // Loaded on call: worker threads are Node's business, and most runs never need them.
+    const { DataParallel, resolveWorkerCount } = await import('../node/workers/data-parallel.js');
+    const ranks = resolveWorkerCount(this.config.trainer.workers, this.config.trainer.batchSize);
+    if (ranks === 1) {
+      this.logger.info('trainer.workers: auto: 1 rank (this process may use 1 core, or the batch has 1 example); training in-process');
+      return null;
+    }
+    const backend = tf.getBackend();
+    if (this.config.trainer.workers === 'auto' && backend !== 'wasm' && backend !== 'cpu') {
+      this.logger.info(`trainer.workers: auto: the ${backend} backend uses every core itself; training in-process`);
+      return null;
+    }
+    const pool = await DataParallel.start(this, { workers: ranks });
+    this.logger.info(`trainer.workers: ${ranks} ranks (the main thread and ${ranks - 1} worker thread${ranks > 2 ? 's' : ''}), each batch of ${this.config.trainer.batchSize} split ${pool.split(this.config.trainer.batchSize)}`);
+    return pool;
   }
 
   /**
@@ -419,42 +465,11 @@ export class Trainer {
     const kept: { name: string; value: tf.Scalar }[] = [];
     this.reported = [];
     try {
-      prepared = this.adapter.prepare(batch, { training: true });
-      const sample = this.masking.sample(
-        { batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
-        this.maskRng,
-      );
-      if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
-      maskBatch = toMaskBatch(sample);
+      const sampled = this.prepareAndMask(batch);
+      prepared = sampled.prepared;
+      maskBatch = toMaskBatch(sampled.sample);
       const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
-      const vars = this.params.map((p) => p.variable);
-      const pb = prepared;
-      const mb = maskBatch;
-      const { value, grads } = tf.variableGrads(() => {
-        this.hooks.stepStart.call(stepCtx);
-        const out = this.model.forward(pb, mb, { hooks: this.hooks, step: stepCtx });
-        const task = this.adapter.loss(out.pred, pb, mb);
-        const terms: LossTerm[] = [];
-        const lossCtx: LossContext = {
-          ...stepCtx,
-          taskLoss: task,
-          terms,
-          add(name: string, v: tf.Scalar, weight = 1) {
-            if (name === 'task' || terms.some((t) => t.name === name)) throw new Error(`loss term '${name}' was added twice (or collides with 'task')`);
-            if (v.rank !== 0) throw new Error(`loss term '${name}' must be a scalar, got shape [${v.shape}]`);
-            terms.push({ name, value: v, weight });
-          },
-        };
-        this.hooks.loss.call(lossCtx);
-        this.hooks.stepEnd.call(stepCtx);
-        kept.push({ name: 'task', value: tf.keep(task) });
-        let total: tf.Scalar = task;
-        for (const t of terms) {
-          kept.push({ name: t.name, value: tf.keep(t.value) });
-          if (t.weight !== 0) total = tf.add(total, tf.mul(t.value, t.weight));
-        }
-        return total;
-      }, vars);
+      const { value, grads } = this.lossAndGradients(prepared, maskBatch, stepCtx, kept, null);
       // Read the loss terms (and reported diagnostics) back once, then check before updating.
       const names = [...kept.map((k) => k.name), ...this.reported.map((r) => r.name)];
       const stacked = tf.tidy(() => tf.stack([value, ...kept.map((k) => k.value), ...this.reported.map((r) => r.value)]));
@@ -468,38 +483,10 @@ export class Trainer {
         if (i < kept.length) terms[nm] = values[i + 1];
         else extra[nm] = values[i + 1];
       });
-      const gradList = this.params.map((p) => grads[p.variable.name]);
+      const gradList = this.params.map((p) => grads[p.variable.name] ?? null);
       try {
-        const lastCk = this.paths.checkpoints ? (this.lastCheckpointStep >= 0 ? this.lastCheckpointStep : null) : undefined;
-        for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v, lastCk);
-        if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total, lastCk);
-        // A variable the step did not use (e.g. a mask token when nothing was masked) is left
-        // unchanged, as torch skips parameters whose grad is None; warn once per name.
-        const used = this.params.filter((p, i) => {
-          if (gradList[i]) return true;
-          if (!this.warnedNoGrad.has(p.name)) {
-            this.warnedNoGrad.add(p.name);
-            this.logger.warn(`step ${step}: no gradient reached '${p.name}'; it is not updated on such steps`);
-          }
-          return false;
-        });
-        const usedGrads = gradList.filter((g) => g);
-        const lr = this.schedule.lr(step, this.optimizer.learningRate);
-        const maxNorm = this.config.trainer.gradClipNorm;
-        if (maxNorm > 0 && this.optimizer.applyClipped) {
-          const norm = this.optimizer.applyClipped(used, usedGrads, lr, maxNorm);
-          extra.grad_norm = norm.dataSync()[0];
-          norm.dispose();
-        } else if (maxNorm > 0) {
-          const clipped = clipByGlobalNorm(usedGrads, maxNorm);
-          const norm = clipped.norm.dataSync()[0];
-          clipped.norm.dispose();
-          extra.grad_norm = norm;
-          this.optimizer.apply(used, clipped.grads, lr);
-          clipped.grads.forEach((g) => g.dispose());
-        } else {
-          this.optimizer.apply(used, usedGrads, lr);
-        }
+        this.checkFinite(step, terms, total);
+        const lr = this.applyGradients(gradList, step, extra);
         this.progress.step = step + 1;
         return { step, epoch, loss: total, terms, lr, samplesPerSec: 0, extra };
       } finally {
@@ -514,6 +501,172 @@ export class Trainer {
       if (prepared) disposePrepared(prepared, batch.inputs);
       if (maskBatch) disposeMaskBatch(maskBatch);
     }
+  }
+
+  /** The adapter's prepared batch and the strategy's mask for it (replacement ids applied): what a step trains on. */
+  private prepareAndMask(batch: DataBatch): { prepared: PreparedBatch; sample: MaskSample } {
+    const prepared = this.adapter.prepare(batch, { training: true });
+    try {
+      const sample = this.masking.sample(
+        { batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
+        this.maskRng,
+      );
+      if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
+      return { prepared, sample };
+    } catch (e) {
+      disposePrepared(prepared, batch.inputs);
+      throw e;
+    }
+  }
+
+  /**
+   * The gradient tape of a step: forward through the hooks, the task loss and the plugins'
+   * terms. `shares` (data-parallel shards) weighs the task loss and the terms by the shard's
+   * share of the batch, so the shards' gradients sum to the batch's; null: the batch is whole.
+   * The terms' values are kept in `kept` (unweighted).
+   */
+  private lossAndGradients(pb: PreparedBatch, mb: MaskBatch, stepCtx: StepContext, kept: { name: string; value: tf.Scalar }[], shares: ShardShares | null) {
+    const vars = this.params.map((p) => p.variable);
+    return tf.variableGrads(() => {
+      this.hooks.stepStart.call(stepCtx);
+      const out = this.model.forward(pb, mb, { hooks: this.hooks, step: stepCtx });
+      const task = this.adapter.loss(out.pred, pb, mb);
+      const terms: LossTerm[] = [];
+      const lossCtx: LossContext = {
+        ...stepCtx,
+        taskLoss: task,
+        terms,
+        add(name: string, v: tf.Scalar, weight = 1) {
+          if (name === 'task' || terms.some((t) => t.name === name)) throw new Error(`loss term '${name}' was added twice (or collides with 'task')`);
+          if (v.rank !== 0) throw new Error(`loss term '${name}' must be a scalar, got shape [${v.shape}]`);
+          terms.push({ name, value: v, weight });
+        },
+      };
+      this.hooks.loss.call(lossCtx);
+      this.hooks.stepEnd.call(stepCtx);
+      kept.push({ name: 'task', value: tf.keep(task) });
+      let total: tf.Scalar = shares ? tf.mul(task, shares.task) : task;
+      for (const t of terms) {
+        kept.push({ name: t.name, value: tf.keep(t.value) });
+        const weight = shares ? t.weight * shares.examples : t.weight;
+        if (t.weight !== 0) total = tf.add(total, tf.mul(t.value, weight));
+      }
+      return total;
+    }, vars);
+  }
+
+  private checkFinite(step: number, terms: Record<string, number>, total: number): void {
+    const lastCk = this.paths.checkpoints ? (this.lastCheckpointStep >= 0 ? this.lastCheckpointStep : null) : undefined;
+    for (const [nm, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, nm, v, lastCk);
+    if (!Number.isFinite(total)) throw new NonFiniteLossError(step, 'total', total, lastCk);
+  }
+
+  /**
+   * Clips (trainer.gradClipNorm) and applies the gradients, one per parameter (null: none
+   * reached it), at the schedule's rate for `step`; records grad_norm in `extra`. Returns the rate.
+   */
+  private applyGradients(gradList: (tf.Tensor | null)[], step: number, extra: Record<string, number>, rate?: number): number {
+    // A variable the step did not use (e.g. a mask token when nothing was masked) is left
+    // unchanged, as torch skips parameters whose grad is None; warn once per name.
+    const used = this.params.filter((p, i) => {
+      if (gradList[i]) return true;
+      if (!this.warnedNoGrad.has(p.name)) {
+        this.warnedNoGrad.add(p.name);
+        this.logger.warn(`step ${step}: no gradient reached '${p.name}'; it is not updated on such steps`);
+      }
+      return false;
+    });
+    const usedGrads = gradList.filter((g): g is tf.Tensor => g !== null);
+    const lr = rate ?? this.learningRateAt(step);
+    const maxNorm = this.config.trainer.gradClipNorm;
+    if (maxNorm > 0 && this.optimizer.applyClipped) {
+      const norm = this.optimizer.applyClipped(used, usedGrads, lr, maxNorm);
+      extra.grad_norm = norm.dataSync()[0];
+      norm.dispose();
+    } else if (maxNorm > 0) {
+      const clipped = clipByGlobalNorm(usedGrads, maxNorm);
+      const norm = clipped.norm.dataSync()[0];
+      clipped.norm.dispose();
+      extra.grad_norm = norm;
+      this.optimizer.apply(used, clipped.grads, lr);
+      clipped.grads.forEach((g) => g.dispose());
+    } else {
+      this.optimizer.apply(used, usedGrads, lr);
+    }
+    return lr;
+  }
+
+  // ---- data-parallel ranks (core/src/node/workers) ---------------------------------------
+
+  /**
+   * Data-parallel: the gradients of this rank's rows of the batch at `indices`, weighted by the
+   * shard's share (see `shardShares`), and the shard's loss terms and reported diagnostics,
+   * weighted the same way (so the ranks' values sum to the batch's). Every rank prepares and
+   * masks the whole batch, so the masking RNG advances identically everywhere, then computes
+   * its rows. Nothing is updated; the caller disposes `grads`.
+   */
+  shardGradients(indices: ArrayLike<number>, shard: Shard, at: { step: number; epoch: number }): ShardGradients {
+    const { step, epoch } = at;
+    const batch = this.data.batch('train', indices);
+    let full: PreparedBatch | null = null;
+    let prepared: PreparedBatch | null = null;
+    let maskBatch: MaskBatch | null = null;
+    const kept: { name: string; value: tf.Scalar }[] = [];
+    this.reported = [];
+    try {
+      const sampled = this.prepareAndMask(batch);
+      full = sampled.prepared;
+      const rows = shardRows(full.batchSize, shard);
+      const shares = shardShares(sampled.sample, rows);
+      if (rows.end === rows.start) return { names: [], values: new Float64Array(0), termCount: 0, grads: this.params.map(() => null) };
+      prepared = slicePreparedBatch(full, rows, this.layout.numTokens);
+      maskBatch = toMaskBatch(sliceMaskSample(sampled.sample, rows));
+      const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
+      const { value, grads } = this.lossAndGradients(prepared, maskBatch, stepCtx, kept, shares);
+      const stacked = tf.tidy(() => tf.stack([value, ...kept.map((k) => k.value), ...this.reported.map((r) => r.value)]));
+      const raw = stacked.dataSync();
+      stacked.dispose();
+      value.dispose();
+      const names = ['total', ...kept.map((k) => k.name), ...this.reported.map((r) => r.name)];
+      const values = new Float64Array(names.length);
+      values[0] = raw[0];
+      names.forEach((_, i) => {
+        if (i > 0) values[i] = raw[i] * (i === 1 ? shares.task : shares.examples);
+      });
+      return { names, values, termCount: kept.length, grads: this.params.map((p) => grads[p.variable.name] ?? null) };
+    } finally {
+      for (const k of kept) k.value.dispose();
+      for (const r of this.reported) r.value.dispose();
+      this.reported = [];
+      batch.inputs.dispose();
+      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      if (prepared) disposeSlicedBatch(prepared);
+      if (full) disposePrepared(full, batch.inputs);
+      if (maskBatch) disposeMaskBatch(maskBatch);
+    }
+  }
+
+  /** The schedule's learning rate at `step` (the schedule is set up by `fit`). */
+  learningRateAt(step: number): number {
+    return this.schedule.lr(step, this.optimizer.learningRate);
+  }
+
+  /**
+   * Data-parallel: applies the ranks' summed gradients (one per parameter, null where no rank
+   * had one) at rate `lr` as `trainStep` applies its own, and advances the step. Every rank
+   * calls it with the same gradients and the main thread's rate (a worker's schedule is never
+   * set up: it does not run `fit`), so the weights stay identical. Returns grad_norm (when clipping).
+   */
+  applySummedGradients(gradList: (tf.Tensor | null)[], step: number, lr: number): { lr: number; extra: Record<string, number> } {
+    const extra: Record<string, number> = {};
+    this.applyGradients(gradList, step, extra, lr);
+    this.progress.step = step + 1;
+    return { lr, extra };
+  }
+
+  /** Data-parallel: the non-finite check of `trainStep` on the ranks' summed terms. */
+  checkSummedTerms(step: number, terms: Record<string, number>, total: number): void {
+    this.checkFinite(step, terms, total);
   }
 
   /** The split evaluation reads: 'val' when asked for and present, else 'test'. */
@@ -613,21 +766,7 @@ export class Trainer {
   /** Writes a checkpoint of the current position (atomically); returns its directory, or null when the run writes nothing. */
   async checkpoint(): Promise<string | null> {
     if (!this.paths.checkpoints) return null;
-    const plugins: Record<string, unknown> = {};
-    for (const p of this.plugins) if (isStateful(p)) plugins[p.name] = p.getState();
-    const parts: Record<string, unknown> = {};
-    for (const [k, part] of this.statefulParts()) if (isStateful(part)) parts[k] = part.getState();
-    const state: TrainingState = {
-      step: this.progress.step,
-      epoch: this.progress.epoch,
-      batchInEpoch: this.progress.batchInEpoch,
-      rng: { masking: this.maskRng.getState() },
-      optimizer: this.optimizer.getState(),
-      plugins,
-      config: this.config,
-      extra: { epochSums: this.progress.epochSums, epochCount: this.progress.epochCount, parts },
-    };
-    const dir = await saveCheckpoint(this.paths.checkpoints, state, this.checkpointTensors());
+    const dir = await saveCheckpoint(this.paths.checkpoints, this.trainingState(), this.checkpointTensors());
     pruneCheckpoints(this.paths.checkpoints, this.config.trainer.keepCheckpoints);
     this.lastCheckpointStep = this.progress.step;
     this.events.safeEmit('checkpointSaved', { epoch: this.progress.epoch, step: this.progress.step, dir });
@@ -641,27 +780,8 @@ export class Trainer {
     try {
       assignByName(ck.dir, ck.tensors, this.model.variables(), 'model/');
       if (opts.weightsOnly) return ck.state;
-      const optWeights: NamedTensor[] = [];
-      for (const [k, t] of ck.tensors) if (k.startsWith('optimizer/')) optWeights.push({ name: k.slice('optimizer/'.length), tensor: t });
       checkPosition(ck.file, ck.state.batchInEpoch, this.stepsPerEpoch());
-      applyCheckpointState(ck.file, 'optimizer', () => {
-        this.optimizer.setWeights(optWeights);
-        this.optimizer.setState(ck.state.optimizer);
-      });
-      const rngState = ck.state.rng.masking as ReturnType<Rng['getState']> | undefined;
-      if (rngState) this.maskRng.setState(rngState);
-      for (const p of this.plugins) {
-        if (isStateful(p) && ck.state.plugins[p.name] !== undefined) applyCheckpointState(ck.file, `plugins.${p.name}`, () => p.setState(ck.state.plugins[p.name]));
-      }
-      const extra = (ck.state.extra ?? {}) as { epochSums?: Record<string, number>; epochCount?: number; parts?: Record<string, unknown> };
-      for (const [k, part] of this.statefulParts()) if (isStateful(part) && extra.parts?.[k] !== undefined) applyCheckpointState(ck.file, `extra.parts.${k}`, () => part.setState(extra.parts![k]));
-      this.progress = {
-        step: ck.state.step,
-        epoch: ck.state.epoch,
-        batchInEpoch: ck.state.batchInEpoch,
-        epochSums: extra.epochSums ?? {},
-        epochCount: extra.epochCount ?? 0,
-      };
+      this.applyTrainingState(ck.state, ck.tensors, ck.file);
       this.lastCheckpointStep = ck.state.step;
       this.lastEvalStep = -1;
       // A run killed while writing a checkpoint left its temp folder: nothing will finish it.
@@ -671,6 +791,87 @@ export class Trainer {
     } finally {
       disposeTensors(ck.tensors);
     }
+  }
+
+  /** What a checkpoint's state.json holds: position, RNG, optimiser, plugins' and parts' states. */
+  private trainingState(): TrainingState {
+    const plugins: Record<string, unknown> = {};
+    for (const p of this.plugins) if (isStateful(p)) plugins[p.name] = p.getState();
+    const parts: Record<string, unknown> = {};
+    for (const [k, part] of this.statefulParts()) if (isStateful(part)) parts[k] = part.getState();
+    return {
+      step: this.progress.step,
+      epoch: this.progress.epoch,
+      batchInEpoch: this.progress.batchInEpoch,
+      rng: { masking: this.maskRng.getState() },
+      optimizer: this.optimizer.getState(),
+      plugins,
+      config: this.config,
+      extra: { epochSums: this.progress.epochSums, epochCount: this.progress.epochCount, parts },
+    };
+  }
+
+  /**
+   * Restores everything but the model's weights from a checkpoint's state and its `optimizer/`
+   * tensors. With `file` (a checkpoint on disk), a part that refuses its state is an error
+   * naming the file and the field.
+   */
+  private applyTrainingState(state: TrainingState, tensors: Map<string, tf.Tensor>, file?: string): void {
+    const apply = (field: string, fn: () => void) => (file ? applyCheckpointState(file, field, fn) : fn());
+    const optWeights: NamedTensor[] = [];
+    for (const [k, t] of tensors) if (k.startsWith('optimizer/')) optWeights.push({ name: k.slice('optimizer/'.length), tensor: t });
+    apply('optimizer', () => {
+      this.optimizer.setWeights(optWeights);
+      this.optimizer.setState(state.optimizer);
+    });
+    const rngState = state.rng.masking as ReturnType<Rng['getState']> | undefined;
+    if (rngState) this.maskRng.setState(rngState);
+    for (const p of this.plugins) {
+      if (isStateful(p) && state.plugins[p.name] !== undefined) apply(`plugins.${p.name}`, () => p.setState(state.plugins[p.name]));
+    }
+    const extra = (state.extra ?? {}) as { epochSums?: Record<string, number>; epochCount?: number; parts?: Record<string, unknown> };
+    for (const [k, part] of this.statefulParts()) if (isStateful(part) && extra.parts?.[k] !== undefined) apply(`extra.parts.${k}`, () => part.setState(extra.parts![k]));
+    this.progress = {
+      step: state.step,
+      epoch: state.epoch,
+      batchInEpoch: state.batchInEpoch,
+      epochSums: extra.epochSums ?? {},
+      epochCount: extra.epochCount ?? 0,
+    };
+  }
+
+  /**
+   * Data-parallel: this trainer's whole state in memory, as a checkpoint holds it (the tensors
+   * are the live variables and slots, named `model/...` and `optimizer/...`: read, do not
+   * dispose). A worker loads it with `loadReplicaState` to continue exactly as this trainer.
+   */
+  replicaState(): { state: TrainingState; tensors: NamedTensor[] } {
+    return { state: this.trainingState(), tensors: this.checkpointTensors() };
+  }
+
+  /** Data-parallel: takes on a `replicaState` (weights, optimiser, RNG, plugins, position). */
+  async loadReplicaState(state: TrainingState, tensors: Map<string, tf.Tensor>): Promise<void> {
+    await this.setup();
+    assignByName('replica state', tensors, this.model.variables(), 'model/');
+    this.applyTrainingState(state, tensors);
+  }
+
+  /**
+   * Data-parallel: the state a step changes before its update (masking RNG, plugins' and
+   * parts' states), so a step that fails on some rank can be undone and the checkpoint written
+   * after it continues exactly.
+   */
+  captureStepState(): TrainingState {
+    return structuredClone(this.trainingState());
+  }
+
+  /** Data-parallel: undoes the state changes of a step that was not applied (see `captureStepState`). */
+  restoreStepState(state: TrainingState): void {
+    const rngState = state.rng.masking as ReturnType<Rng['getState']> | undefined;
+    if (rngState) this.maskRng.setState(rngState);
+    for (const p of this.plugins) if (isStateful(p) && state.plugins[p.name] !== undefined) p.setState(state.plugins[p.name]);
+    const parts = (state.extra as { parts?: Record<string, unknown> }).parts ?? {};
+    for (const [k, part] of this.statefulParts()) if (isStateful(part) && parts[k] !== undefined) part.setState(parts[k]);
   }
 
   /** Releases every tensor the run owns (model, optimizer slots, plugins). Safe after a failed setup. */
