@@ -1,3 +1,4 @@
+import { Rng } from '@mtojs/core';
 import type { Curve } from './metrics.js';
 
 /** Mean ± sample standard deviation over seeds. `std` is null below two values. */
@@ -92,18 +93,6 @@ export interface PairedDifference {
   perSeed: { seed: number; arm: number; baseline: number; diff: number }[];
 }
 
-/** A small seeded generator for the bootstrap (mulberry32): the same intervals on every report. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function pairedDifference(pairs: { seed: number; arm: number; baseline: number }[], resamples = 10000): PairedDifference {
   const ok = pairs.filter((p) => Number.isFinite(p.arm) && Number.isFinite(p.baseline));
   const perSeed = ok.map((p) => ({ ...p, diff: p.arm - p.baseline }));
@@ -115,11 +104,12 @@ export function pairedDifference(pairs: { seed: number; arm: number; baseline: n
   if (m !== null && s !== null) {
     const half = (tQuantile975(d.length - 1) * s) / Math.sqrt(d.length);
     t95 = [m - half, m + half];
-    const rand = mulberry32(0x5eed);
+    // A fixed seed: the same intervals on every report.
+    const rng = new Rng(0x5eed);
     const means = new Float64Array(resamples);
     for (let r = 0; r < resamples; r++) {
       let sum = 0;
-      for (let i = 0; i < d.length; i++) sum += d[Math.floor(rand() * d.length)];
+      for (let i = 0; i < d.length; i++) sum += d[rng.int(d.length)];
       means[r] = sum / d.length;
     }
     means.sort();

@@ -493,11 +493,7 @@ export class Trainer {
         for (const g of Object.values(grads)) g.dispose();
       }
     } finally {
-      for (const k of kept) k.value.dispose();
-      for (const r of this.reported) r.value.dispose();
-      this.reported = [];
-      batch.inputs.dispose();
-      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      this.releaseStep(kept, batch);
       if (prepared) disposePrepared(prepared, batch.inputs);
       if (maskBatch) disposeMaskBatch(maskBatch);
     }
@@ -553,6 +549,15 @@ export class Trainer {
       }
       return total;
     }, vars);
+  }
+
+  /** Frees what a step kept: its loss terms, the reported diagnostics and the raw batch. */
+  private releaseStep(kept: { value: tf.Scalar }[], batch: DataBatch): void {
+    for (const k of kept) k.value.dispose();
+    for (const r of this.reported) r.value.dispose();
+    this.reported = [];
+    batch.inputs.dispose();
+    for (const t of Object.values(batch.extra ?? {})) t.dispose();
   }
 
   private checkFinite(step: number, terms: Record<string, number>, total: number): void {
@@ -635,11 +640,7 @@ export class Trainer {
       });
       return { names, values, termCount: kept.length, grads: this.params.map((p) => grads[p.variable.name] ?? null) };
     } finally {
-      for (const k of kept) k.value.dispose();
-      for (const r of this.reported) r.value.dispose();
-      this.reported = [];
-      batch.inputs.dispose();
-      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      this.releaseStep(kept, batch);
       if (prepared) disposeSlicedBatch(prepared);
       if (full) disposePrepared(full, batch.inputs);
       if (maskBatch) disposeMaskBatch(maskBatch);
