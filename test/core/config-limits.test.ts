@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import YAML from 'yaml';
 import { CONFIG_LIMITS, ConfigError, applyOverride, loadConfig, parseRunConfig, readConfigFile, validateParts } from '@mtojs/core';
 import { tinyConfig } from './fixtures/tiny-task.js';
+import { withFile } from './fixtures/temp-file.js';
 
 /** The ConfigError `fn` throws (asserted to be one, with exit code 2). */
 function configError(fn: () => unknown): ConfigError {
@@ -19,16 +17,6 @@ function configError(fn: () => unknown): ConfigError {
   assert.fail('expected a ConfigError');
 }
 
-function withFile(name: string, text: string, fn: (path: string) => void) {
-  const dir = mkdtempSync(join(tmpdir(), 'mtojs-limits-'));
-  try {
-    const p = join(dir, name);
-    writeFileSync(p, text);
-    fn(p);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('a JSON config with a key given twice is refused naming the key and line (JSON.parse would keep the last)', () => {
   const text = JSON.stringify(tinyConfig(), null, 1).replace('"seed": 7', '"seed": 7,\n "seed": 8');

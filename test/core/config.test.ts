@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig, parseRunConfig, validateParts, applyOverride, prepareRunConfig, ConfigError, MemoryLogger, Registry, registry } from '@mtojs/core';
 import { tinyConfig } from './fixtures/tiny-task.js';
+import { withFile } from './fixtures/temp-file.js';
 
-function withFile(name: string, text: string, fn: (path: string) => void) {
-  const dir = mkdtempSync(join(tmpdir(), 'mtojs-config-'));
-  try {
-    const p = join(dir, name);
-    writeFileSync(p, text);
-    fn(p);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('YAML and JSON configs load with defaults filled in', () => {
   withFile('a.yaml', 'data: {name: sines}\nadapter: {name: signal}\nmasking: {name: exact-random}\nmodel: {name: tiny-attention}\n', (p) => {
