@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter } from '../parts/adapter.js';
-import type { DataBatch, DataInfo } from '../parts/data.js';
+import { disposeDataBatch, type DataBatch, type DataInfo } from '../parts/data.js';
 import { UserError } from '../util/errors.js';
 import { encoderArtifacts, exportEncoder } from './export.js';
 
@@ -39,11 +39,6 @@ export function disposeModel(model: MaskedModel): void {
   const own = (model as { dispose?(): void }).dispose;
   if (typeof own === 'function') own.call(model);
   else for (const p of model.variables()) if (!p.variable.isDisposed) p.variable.dispose();
-}
-
-function disposeBatch(batch: DataBatch): void {
-  batch.inputs.dispose();
-  for (const t of Object.values(batch.extra ?? {})) t.dispose();
 }
 
 /**
@@ -116,7 +111,7 @@ export class Encoder {
         try {
           parts.push(this.featuresOfBatch(batch));
         } finally {
-          disposeBatch(batch);
+          disposeDataBatch(batch);
         }
       }
     } catch (e) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter } from '../parts/adapter.js';
-import type { DataSource, Split } from '../parts/data.js';
+import { disposeDataBatch, type DataSource, type Split } from '../parts/data.js';
 import { noHooks, type ForwardContext } from '../hooks/trainer-hooks.js';
 
 export interface FeatureSet {
@@ -45,8 +45,7 @@ export function extractFeatures(
       const out = model ? model.encode(prepared, ctx) : (tf.reshape(tf.cast(prepared.tokens, 'float32'), [idx.length, -1]) as tf.Tensor2D);
       return out;
     });
-    batch.inputs.dispose();
-    for (const t of Object.values(batch.extra ?? {})) t.dispose();
+    disposeDataBatch(batch);
     parts.push(f);
   }
   const features = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);

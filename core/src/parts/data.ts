@@ -40,3 +40,9 @@ export interface DataSource extends Configurable {
   /** Gathers the examples at `indices` of `split` into a batch. */
   batch(split: Split, indices: ArrayLike<number>): DataBatch;
 }
+
+/** Frees a batch's tensors: its inputs and every `extra` tensor. */
+export function disposeDataBatch(batch: DataBatch): void {
+  batch.inputs.dispose();
+  for (const t of Object.values(batch.extra ?? {})) t.dispose();
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalContext } from '../eval/eval-context.js';
 import type { TokenLayout } from '../parts/adapter.js';
+import { disposeDataBatch } from '../parts/data.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
 import { applyReplacements, disposePrepared } from './prepared-batch.js';
 
@@ -51,8 +52,7 @@ export function heldoutLoss(ctx: EvalContext, layout: TokenLayout, examples: num
     } finally {
       if (maskBatch) disposeMaskBatch(maskBatch);
       disposePrepared(prepared, batch.inputs);
-      batch.inputs.dispose();
-      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      disposeDataBatch(batch);
     }
   }
   return { loss: weight > 0 ? weighted / weight : NaN, examples: n };

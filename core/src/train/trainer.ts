@@ -6,7 +6,7 @@ import { TOKENS } from '../di/tokens.js';
 import type { RunConfig } from '../config/schema.js';
 import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter, PreparedBatch, TokenLayout } from '../parts/adapter.js';
-import type { DataBatch, DataSource, Split } from '../parts/data.js';
+import { disposeDataBatch, type DataBatch, type DataSource, type Split } from '../parts/data.js';
 import type { MaskingStrategy, MaskSample } from '../parts/masking.js';
 import type { TrainerPlugin } from '../parts/plugin.js';
 import { isStateful, type NamedVariable } from '../parts/part.js';
@@ -556,8 +556,7 @@ export class Trainer {
     for (const k of kept) k.value.dispose();
     for (const r of this.reported) r.value.dispose();
     this.reported = [];
-    batch.inputs.dispose();
-    for (const t of Object.values(batch.extra ?? {})) t.dispose();
+    disposeDataBatch(batch);
   }
 
   private checkFinite(step: number, terms: Record<string, number>, total: number): void {

@@ -20,6 +20,7 @@ import {
   type Stateful,
   type TokenLayout,
   parsePartOptions,
+  disposeDataBatch,
 } from '@mtojs/core';
 import { denormalizePatches, normalizePatches, patchify, unpatchify } from './patches.js';
 import { augmentImages } from './augment.js';
@@ -221,8 +222,7 @@ export class ImageAdapter implements ModalityAdapter, Stateful {
       return { recon_mse: loss[0], recon_mse_pixels: pixelLoss[0] };
     } finally {
       tf.dispose(results);
-      batch.inputs.dispose();
-      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      disposeDataBatch(batch);
       disposeMaskBatch(maskBatch);
     }
   }

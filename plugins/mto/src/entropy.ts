@@ -23,8 +23,12 @@ export interface RoleEntropies {
 
 /** Row entropies of attention probabilities [B, H, T, T], averaged over masked and over visible queries (roles from `tokenRoles`). */
 export function roleEntropies(probs: tf.Tensor4D, roles: TokenRoles): RoleEntropies {
-  const [B, , T] = probs.shape;
-  const rows = entropy(probs) as tf.Tensor3D; // [B, H, T]
+  return roleRowMeans(entropy(probs) as tf.Tensor3D, roles);
+}
+
+/** A per-query-row quantity [B, H, T] averaged over masked and over visible queries, [B, H] each (0 where a sample has none). */
+export function roleRowMeans(rows: tf.Tensor3D, roles: TokenRoles): RoleEntropies {
+  const [B, , T] = rows.shape;
   const byRole = (indicator: tf.Tensor2D) => tf.sum(tf.mul(rows, tf.reshape(meanWeights(indicator), [B, 1, T])), -1) as tf.Tensor2D;
   return { masked: byRole(roles.masked), visible: byRole(roles.visible) };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, UserError, disposeMaskBatch, toMaskBatch, type MaskBatch, type PreparedBatch, type StepContext, type Trainer } from '@mtojs/core';
+import { Rng, UserError, disposeDataBatch, disposeMaskBatch, toMaskBatch, type MaskBatch, type PreparedBatch, type StepContext, type Trainer } from '@mtojs/core';
 import { heterogeneityMeasureNames } from '../heterogeneity.js';
 import { heterogeneityProfile, type LayerProfile } from '../profile.js';
 import { MtoPlugin } from '../plugin.js';
@@ -119,8 +119,7 @@ export function analyzeTrainer(trainer: Trainer, options: AnalyzeOptions = {}): 
       },
     };
   } finally {
-    batch.inputs.dispose();
-    for (const t of Object.values(batch.extra ?? {})) t.dispose();
+    disposeDataBatch(batch);
     if (prepared) for (const t of [prepared.tokens, prepared.targets, prepared.padding]) if (t && t !== batch.inputs && !t.isDisposed) t.dispose();
     if (maskBatch) disposeMaskBatch(maskBatch);
   }

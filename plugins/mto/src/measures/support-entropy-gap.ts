@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HeterogeneityMeasure } from '../heterogeneity.js';
-import { entropy } from '../entropy.js';
+import { entropy, roleRowMeans } from '../entropy.js';
 import { stopGradient } from '../stop-gradient.js';
-import { meanWeights, tokenRoles } from '../roles.js';
+import { tokenRoles } from '../roles.js';
 
 /**
  * [ours] |mean normalised row entropy of masked queries - that of visible queries|, per head then
@@ -23,16 +23,15 @@ export const supportEntropyGap: HeterogeneityMeasure = {
   description: "|mean normalised row entropy of masked queries - that of visible queries|, each row's entropy / ln(its key support)",
   compute(x, tokenMask, padding, given) {
     const probs = x as tf.Tensor4D;
-    const [B, , T] = probs.shape;
     const roles = given ?? tokenRoles(tokenMask, padding);
     // sign(p) is 1 for p > 0 and 0 for p = 0, and its gradient is 0: the support is a constant.
     const support = tf.sum(tf.sign(probs), -1); // [B, H, T]
     // ln(max(support, 2)) > 0: a one-key row (entropy 0) divides by ln 2 and stays 0.
-    const rows = tf.div(entropy(probs), tf.log(tf.maximum(support, 2))); // [B, H, T] in [0, 1]
-    const byRole = (indicator: tf.Tensor2D) => tf.sum(tf.mul(rows, tf.reshape(meanWeights(indicator), [B, 1, T])), -1); // [B, H]
+    const rows = tf.div(entropy(probs), tf.log(tf.maximum(support, 2))) as tf.Tensor3D; // [B, H, T] in [0, 1]
+    const byRole = roleRowMeans(rows, roles); // [B, H] each
     // The visible rows are the reference: no gradient flows through them, so a loss on this
     // measure acts on how masked queries attend, never by switching visible attention off.
-    const gap = tf.mean(tf.abs(tf.sub(byRole(roles.masked), stopGradient(byRole(roles.visible)))), 1); // [B]
+    const gap = tf.mean(tf.abs(tf.sub(byRole.masked, stopGradient(byRole.visible))), 1); // [B]
     return tf.mul(tf.clipByValue(gap, 0, 1), roles.hasBoth) as tf.Tensor1D;
   },
 };
