@@ -3,7 +3,7 @@ import type { EvalContext } from '../eval/eval-context.js';
 import type { TokenLayout } from '../parts/adapter.js';
 import { disposeDataBatch } from '../parts/data.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
-import { applyReplacements, disposePrepared } from './prepared-batch.js';
+import { disposePrepared, prepareAndMask } from './prepared-batch.js';
 
 /** What the held-out loss scored. */
 export interface HeldoutLoss {
@@ -27,14 +27,16 @@ export function heldoutLoss(ctx: EvalContext, layout: TokenLayout, examples: num
   for (let start = 0; start < n; start += ctx.batchSize) {
     const indices = Array.from({ length: Math.min(ctx.batchSize, n - start) }, (_, i) => start + i);
     const batch = ctx.data.batch(ctx.split, indices);
-    const prepared = ctx.adapter.prepare(batch, { training: false });
-    const sample = ctx.masking.sample(
-      { batchSize: prepared.batchSize, layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
-      ctx.rng,
-    );
+    let sampled: ReturnType<typeof prepareAndMask>;
+    try {
+      sampled = prepareAndMask({ adapter: ctx.adapter, masking: ctx.masking, layout }, batch, ctx.rng, false);
+    } catch (e) {
+      disposeDataBatch(batch);
+      throw e;
+    }
+    const { prepared, sample } = sampled;
     let maskBatch: ReturnType<typeof toMaskBatch> | null = null;
     try {
-      if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
       maskBatch = toMaskBatch(sample);
       const mb = maskBatch;
       const value = tf.tidy(() => {

@@ -1,5 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PreparedBatch } from '../parts/adapter.js';
+import type { ModalityAdapter, PreparedBatch, TokenLayout } from '../parts/adapter.js';
+import type { DataBatch } from '../parts/data.js';
+import type { MaskingStrategy, MaskSample } from '../parts/masking.js';
+import type { Rng } from '../rng/rng.js';
+
+/**
+ * The adapter's prepared batch and the strategy's mask for it, drawn from `rng`, with the
+ * strategy's replacement ids fed in (see applyReplacements): what a training step and the
+ * held-out loss both start from. On an error the prepared tensors are freed; on success the
+ * caller frees them (disposePrepared).
+ */
+export function prepareAndMask(
+  parts: { adapter: ModalityAdapter; masking: MaskingStrategy; layout: TokenLayout },
+  batch: DataBatch,
+  rng: Rng,
+  training: boolean,
+): { prepared: PreparedBatch; sample: MaskSample } {
+  const prepared = parts.adapter.prepare(batch, { training });
+  try {
+    const sample = parts.masking.sample(
+      { batchSize: prepared.batchSize, layout: parts.layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
+      rng,
+    );
+    if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
+    return { prepared, sample };
+  } catch (e) {
+    disposePrepared(prepared, batch.inputs);
+    throw e;
+  }
+}
 
 /**
  * Feeds the model the strategy's replacement ids (BERT's random-token share): rebuilds the int32

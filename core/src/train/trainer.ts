@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/schema.js';
 import type { MaskedModel } from '../parts/model.js';
 import type { ModalityAdapter, PreparedBatch, TokenLayout } from '../parts/adapter.js';
 import { disposeDataBatch, type DataBatch, type DataSource, type Split } from '../parts/data.js';
-import type { MaskingStrategy, MaskSample } from '../parts/masking.js';
+import type { MaskingStrategy } from '../parts/masking.js';
 import type { TrainerPlugin } from '../parts/plugin.js';
 import { isStateful, type NamedVariable } from '../parts/part.js';
 import type { Optimizer, NamedTensor } from '../optim/optimizer.js';
@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { MetricsWriter } from '../run/metrics-writer.js';
 import { toMaskBatch, disposeMaskBatch, type MaskBatch } from './mask-batch.js';
-import { applyReplacements, disposePrepared } from './prepared-batch.js';
+import { disposePrepared, prepareAndMask } from './prepared-batch.js';
 import { heldoutLoss } from './heldout-loss.js';
 export { applyReplacements } from './prepared-batch.js';
 import { disposeSlicedBatch, shardRows, shardShares, sliceMaskSample, slicePreparedBatch, type Shard, type ShardGradients, type ShardShares } from './shard-batch.js';
@@ -465,7 +465,7 @@ export class Trainer {
     const kept: { name: string; value: tf.Scalar }[] = [];
     this.reported = [];
     try {
-      const sampled = this.prepareAndMask(batch);
+      const sampled = prepareAndMask(this, batch, this.maskRng, true);
       prepared = sampled.prepared;
       maskBatch = toMaskBatch(sampled.sample);
       const stepCtx: StepContext = { step, epoch, training: true, mask: maskBatch.mask, padding: prepared.padding ?? null };
@@ -496,22 +496,6 @@ export class Trainer {
       this.releaseStep(kept, batch);
       if (prepared) disposePrepared(prepared, batch.inputs);
       if (maskBatch) disposeMaskBatch(maskBatch);
-    }
-  }
-
-  /** The adapter's prepared batch and the strategy's mask for it (replacement ids applied): what a step trains on. */
-  private prepareAndMask(batch: DataBatch): { prepared: PreparedBatch; sample: MaskSample } {
-    const prepared = this.adapter.prepare(batch, { training: true });
-    try {
-      const sample = this.masking.sample(
-        { batchSize: prepared.batchSize, layout: this.layout, protected: prepared.protected, tokens: prepared.tokenIds, wordStarts: prepared.wordStarts },
-        this.maskRng,
-      );
-      if (sample.replaceIds) applyReplacements(prepared, sample.replaceIds, sample.target ?? sample.mask, batch.inputs);
-      return { prepared, sample };
-    } catch (e) {
-      disposePrepared(prepared, batch.inputs);
-      throw e;
     }
   }
 
@@ -618,7 +602,7 @@ export class Trainer {
     const kept: { name: string; value: tf.Scalar }[] = [];
     this.reported = [];
     try {
-      const sampled = this.prepareAndMask(batch);
+      const sampled = prepareAndMask(this, batch, this.maskRng, true);
       full = sampled.prepared;
       const rows = shardRows(full.batchSize, shard);
       const shares = shardShares(sampled.sample, rows);
