@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, disposeMaskBatch, toMaskBatch, type MaskBatch, type NamedVariable, type PreparedBatch, type Trainer } from '@mtojs/core';
+import { Rng, disposeDataBatch, disposeMaskBatch, toMaskBatch, type MaskBatch, type NamedVariable, type PreparedBatch, type Trainer } from '@mtojs/core';
 import { NaiveMaskedModel, naiveSpecOf } from './naive-model.js';
 
 /**
@@ -57,8 +57,7 @@ export class NaiveReferenceStep {
         for (const g of Object.values(grads)) g.dispose();
       }
     } finally {
-      batch.inputs.dispose();
-      for (const t of Object.values(batch.extra ?? {})) t.dispose();
+      disposeDataBatch(batch);
       if (prepared) for (const t of [prepared.tokens, prepared.targets]) if (t !== batch.inputs && !t.isDisposed) t.dispose();
       if (mask) disposeMaskBatch(mask);
     }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ConfigError,
   TOKENS,
+  disposeDataBatch,
   disposeMaskBatch,
   toMaskBatch,
   type DataBatch,
@@ -237,7 +238,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
           n += mels;
         }
       } finally {
-        disposeBatch(batch);
+        disposeDataBatch(batch);
       }
     }
     const mean = sum / n;
@@ -288,7 +289,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     try {
       mel = this.logMelOf(augmented ?? batch);
     } finally {
-      if (augmented) disposeBatch(augmented);
+      if (augmented) disposeDataBatch(augmented);
     }
     const { logMel, frameValid, lengths } = mel;
     const B = batch.inputs.shape[0];
@@ -414,7 +415,7 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
       tf.dispose(results);
       if (prepared) tf.dispose([prepared.tokens, prepared.targets, ...(prepared.padding ? [prepared.padding] : [])]);
       if (maskBatch) disposeMaskBatch(maskBatch);
-      disposeBatch(batch);
+      disposeDataBatch(batch);
     }
   }
 
@@ -437,9 +438,4 @@ export class AudioAdapter implements ModalityAdapter, Stateful {
     this.transform?.dispose();
     this.transform = null;
   }
-}
-
-function disposeBatch(batch: DataBatch): void {
-  batch.inputs.dispose();
-  for (const t of Object.values(batch.extra ?? {})) t.dispose();
 }
