@@ -197,7 +197,7 @@ async function runTrain(argv: string[]): Promise<number> {
     summary.seconds = seconds;
     summary.steps = trainer.step;
     summary.stopped = trainer.stopRequested;
-    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    withFsErrors(() => writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n'), 1, 'writing the run: ');
     process.stdout.write(`\n${trainer.stopRequested ? 'stopped' : 'finished'} after ${trainer.step} steps in ${seconds.toFixed(0)} s; run directory: ${outDir}\n`);
     if (rows.length) {
       const labels = config.eval.finetune.labels || trainer.data.size('train');
