@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { UserError, parseCommandArgs, usageError, writeFileAtomic, type CliCommand } from '@mtojs/core';
+import { RunFailure, UserError, isMachineFsError, parseCommandArgs, usageError, writeFileAtomic, type CliCommand } from '@mtojs/core';
 import { readRun } from './read-run.js';
 import { renderReport, runLabels } from './page.js';
 import { CSV_LAYOUTS, metricsCsv, type CsvLayout } from './csv.js';
@@ -84,7 +84,9 @@ export async function runReport(argv: string[], write: (text: string) => void = 
     try {
       writeFileAtomic(path, text);
     } catch (e) {
-      throw new UserError(`cannot write ${what} ${shown(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 1);
+      const line = `cannot write ${what} ${shown(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      // A full disk is the machine's failure (exit 1); a path that cannot hold the file is the command line's (exit 2).
+      throw isMachineFsError(e) ? new RunFailure(line) : new UserError(line, 2);
     }
   };
   // With the CSV on stdout, it stands alone there (so that it can be piped): no other lines.

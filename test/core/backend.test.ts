@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBackend, MemoryLogger, UserError, type BackendEngine } from '@mtojs/core';
+import { resolveBackend, MemoryLogger, RunFailure, UserError, type BackendEngine } from '@mtojs/core';
 
 /** A recording engine: which backends exist and which start. */
 function engine(registered: string[], failing: string[] = []): BackendEngine & { tried: string[] } {
@@ -76,12 +76,13 @@ test('wasm that fails to start falls through to cpu', async () => {
   assert.match(r.line, /wasm: @tensorflow\/tfjs-backend-wasm: the backend failed to initialise/);
 });
 
-test('an explicit request is honoured or fails with a user error; nothing else is tried', async () => {
+test('an explicit request is honoured or fails with a user error (exit 2); nothing else is tried; no backend at all is a run failure (exit 1)', async () => {
   const eng = engine(['wasm', 'cpu']);
   const r = await resolveBackend('cpu', { load: loader(['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']), engine: eng });
   assert.equal(r.backend, 'cpu');
   assert.deepEqual(eng.tried, ['cpu']);
-  await assert.rejects(resolveBackend('tensorflow', { load: loader([]), engine: engine([]) }), (e: unknown) => e instanceof UserError && /backend 'tensorflow' cannot start/.test(e.message));
+  await assert.rejects(resolveBackend('tensorflow', { load: loader([]), engine: engine([]) }), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /backend 'tensorflow' cannot start/.test(e.message));
+  await assert.rejects(resolveBackend('auto', { load: loader([]), engine: engine([]) }), (e: unknown) => e instanceof RunFailure && e.exitCode === 1 && /^no tensor backend could start \(tensorflow: .*; wasm: .*; cpu: /.test(e.message));
 });
 
 test('the real resolver picks wasm on this machine when asked for auto without the native bindings', async () => {

@@ -55,7 +55,7 @@ test('mto train runs a config whose parts come from an imported file, and --resu
     assert.ok(existsSync(join(dir, 'run1', 'config.json')));
     assert.ok(existsSync(join(dir, 'run1', 'summary.json')));
     const again = mto(['train', '--config', cfg, '--out', 'run1'], dir);
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2, again.err);
     assert.match(again.err, /already holds a run with checkpoints; pass --resume/);
     const more = mto(['train', '--config', cfg, '--out', 'run1', '--resume', '--set', 'trainer.epochs=3'], dir);
     assert.equal(more.code, 0, more.err);
@@ -202,7 +202,7 @@ test('user mistakes are one-line errors: missing file, unknown command, unknown 
       [['train', '--config', writeConfig(dir), '--bogus'], /^error: mto train: unknown option '--bogus'\nsee 'mto train --help'\n$/, 2],
       [['train', '--config', writeConfig(dir), '--backend', 'gpu'], /--backend: unknown backend 'gpu'/, 2],
       [['train'], /--config FILE is required/, 2],
-      [['train', '--config', writeConfig(dir), '--resume'], /--resume: no earlier run of 'tiny'/, 1],
+      [['train', '--config', writeConfig(dir), '--resume'], /--resume: no earlier run of 'tiny'/, 2],
     ];
     for (const [args, re, code] of cases) {
       const r = mto(args, dir);

@@ -114,6 +114,7 @@ test('mto export: user mistakes are one-line errors, exit 2, and write nothing',
       [['export', 'run'], /^error: mto export: --out DIR is required/],
       [['export', '--out', 'o'], /^error: mto export: expected one RUN_DIR, got none/],
       [['export', 'run', '--out', 'o', '--backend', 'gpu'], /^error: --backend: unknown backend 'gpu'/],
+      [['export', 'run', '--out', 'taken/keep.txt/enc'], /\nerror: .*keep\.txt: cannot mkdir \(EEXIST: a file is in the way\)$/],
     ];
     for (const [args, message] of cases) {
       const r = await mtoHere(args, dir);

@@ -99,7 +99,7 @@ test('the non-finite-loss error says which checkpoint is kept: the step of the l
   try {
     const trainer = { epochs: 3, batchSize: 32, logEvery: 1, progress: 'none' };
     const late = build({ trainer }, join(dir, 'late'), [new PoisonPlugin(6)]);
-    await assert.rejects(late.fit(), (e: unknown) => e instanceof NonFiniteLossError && e.message === "non-finite loss at step 6: term 'poison/aux' = NaN; the last checkpoint, at step 4, is kept");
+    await assert.rejects(late.fit(), (e: unknown) => e instanceof NonFiniteLossError && e.exitCode === 1 && e.message === "non-finite loss at step 6: term 'poison/aux' = NaN; the last checkpoint, at step 4, is kept");
     late.dispose();
     const early = build({ trainer }, join(dir, 'early'), [new PoisonPlugin(1)]);
     await assert.rejects(early.fit(), (e: unknown) => e instanceof NonFiniteLossError && /; no checkpoint was written before it$/.test(e.message) && e.lastCheckpointStep === null);

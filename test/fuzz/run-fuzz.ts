@@ -102,7 +102,7 @@ function runOn(w: Worker, job: { id: number; cwd: string; argv: string[] }, time
 function judge(c: FuzzCase, code: number, err: string): { verdict: CaseResult['verdict']; detail: string } | null {
   if (code === 70 || /\n\s+at .+:\d+:\d+\)?\n/.test(err)) return { verdict: 'stack', detail: err.split('\n').slice(0, 4).join(' | ') };
   const e = c.expect;
-  const fits = e === 'any' ? [0, 1, 2].includes(code) : e === 'error' ? code === 1 || code === 2 : code === e;
+  const fits = e === 'either' ? code === 0 || code === 2 : code === e;
   if (!fits) return { verdict: 'mismatch', detail: `exit ${code}, expected ${e}: ${err.split('\n').filter((l) => l.startsWith('error:')).slice(0, 2).join(' | ') || err.slice(-300)}` };
   if (code !== 0 && !/^error: /m.test(err)) return { verdict: 'mismatch', detail: `exit ${code} without an error: line: ${err.slice(-300)}` };
   return null;

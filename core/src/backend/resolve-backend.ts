@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Logger } from '../run/logger.js';
-import { UserError } from '../util/errors.js';
+import { RunFailure, UserError } from '../util/errors.js';
 import { installWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -106,5 +106,7 @@ export async function resolveBackend(
     skipped.push({ backend: c, reason });
   }
   const detail = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-  throw new UserError(request === 'auto' ? `no tensor backend could start (${detail})` : `backend '${request}' cannot start: ${detail}`);
+  // A backend asked for by name is the config's to change (exit 2); none at all is the installation's failure (exit 1).
+  if (request === 'auto') throw new RunFailure(`no tensor backend could start (${detail})`);
+  throw new UserError(`backend '${request}' cannot start: ${detail}`);
 }

@@ -9,6 +9,7 @@ import { finetune, type FinetuneResult } from '../eval/finetune.js';
 import { commandLogger, LOG_FLAGS, logUsage } from './log-options.js';
 import { timeStamp } from '../run/run-dir.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
+import { withFsErrors } from '../node/fs-errors.js';
 import { UserError } from '../util/errors.js';
 import { integerFlag, parseCommandArgs, usageError, type CliCommand } from './commands.js';
 
@@ -107,7 +108,7 @@ async function runFinetune(argv: string[]): Promise<number> {
   // 3. The result, next to the run (the run's own files are not touched).
   const out = join(runDir, 'finetune', `${args.name ?? `${timeStamp()}-${fromScratch ? 'scratch' : 'pretrained'}`}.json`);
   const record = { run: runDir, checkpoint, step, backend: tf.getBackend(), seed, config: ft, ...result, time: new Date().toISOString() };
-  writeFileAtomic(out, JSON.stringify(record, null, 2) + '\n');
+  withFsErrors(() => writeFileAtomic(out, JSON.stringify(record, null, 2) + '\n'), 2);
   if (args.json) process.stdout.write(JSON.stringify(record) + '\n');
   else {
     process.stdout.write(

@@ -8,7 +8,7 @@ import { listCommand } from './list-command.js';
 import { exportCommand } from './export-command.js';
 import { finetuneCommand } from './finetune-command.js';
 import { importBuiltins } from './imports.js';
-import { UserError, NonFiniteLossError } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
 
 registerCommand(trainCommand);
 registerCommand(exportCommand);
@@ -46,7 +46,7 @@ function printError(message: string, hint: string | undefined, json: boolean): v
   process.stderr.write(lines.map((l) => `error: ${l}\n`).join('') + (hint ? `${hint}\n` : ''));
 }
 
-/** Runs the CLI; returns the exit code. User mistakes print one line (no stack trace). */
+/** Runs the CLI; returns the exit code. A UserError (RunFailure included) prints one line, no stack trace; a bug is thrown. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await importBuiltins(); // packages may add commands (e.g. analyze)
@@ -66,13 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await cmd.run(rest);
   } catch (e) {
+    // 2: a mistake in what was given; 1: a RunFailure (the disk, a worker, a non-finite loss).
     if (e instanceof UserError) {
       printError(e.message, e.hint, jsonErrors(argv));
       return e.exitCode;
-    }
-    if (e instanceof NonFiniteLossError) {
-      printError(e.message, undefined, jsonErrors(argv));
-      return 1;
     }
     throw e;
   }

@@ -14,7 +14,7 @@ import { Trainer } from '../train/trainer.js';
 import { resumeMessage } from '../train/resume-message.js';
 import type { TrainingState } from '../checkpoint/checkpoint.js';
 import { acquireRunLock, checkRunEntries, type RunLock } from '../node/run-lock.js';
-import { fsErrorLine, withFsErrors } from '../node/fs-errors.js';
+import { fsUserError, withFsErrors } from '../node/fs-errors.js';
 import { resolveWorkerCount } from '../node/workers/data-parallel.js';
 import { shardRows } from '../train/shard-batch.js';
 import type { ProbeResult } from '../eval/probes.js';
@@ -189,9 +189,7 @@ async function runTrain(argv: string[]): Promise<number> {
       await trainer.fit();
     } catch (e) {
       // The disk refusing a checkpoint or a metrics line mid-run: one line naming the path.
-      const line = fsErrorLine(e);
-      if (line !== null) throw new UserError(`writing the run: ${line}`, 1);
-      throw e;
+      throw fsUserError(e, 'writing the run: ', 1) ?? e;
     }
     const seconds = (performance.now() - t0) / 1000;
     if (lastEval['eval/knn_acc'] !== undefined) rows.push({ name: 'pre-trained', knn: lastEval['eval/knn_acc'], probe: lastEval['eval/probe_acc'], finetune: lastEval['eval/ft_acc'] });
@@ -199,7 +197,7 @@ async function runTrain(argv: string[]): Promise<number> {
     summary.seconds = seconds;
     summary.steps = trainer.step;
     summary.stopped = trainer.stopRequested;
-    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    withFsErrors(() => writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n'), 1, 'writing the run: ');
     process.stdout.write(`\n${trainer.stopRequested ? 'stopped' : 'finished'} after ${trainer.step} steps in ${seconds.toFixed(0)} s; run directory: ${outDir}\n`);
     if (rows.length) {
       const labels = config.eval.finetune.labels || trainer.data.size('train');

@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:pa
 import { fileURLToPath } from 'node:url';
 import { writeDirAtomic } from '../util/fs-atomic.js';
 import { UserError } from '../util/errors.js';
+import { withFsErrors } from './fs-errors.js';
 import { loadEncoder as loadEncoderUniversal, encoderFromArtifacts, type LoadEncoderOptions, type LocatedIOHandler } from '../encoder/load.js';
 import type { Encoder } from '../encoder/encoder.js';
 import { importBuiltins } from '../cli/imports.js';
@@ -53,10 +54,13 @@ export function encoderDirectory(dir: string, opts: EncoderDirectoryOptions = {}
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
       const text = JSON.stringify(json, null, 1) + '\n';
-      writeDirAtomic(root, (tmp) => {
-        writeFileSync(join(tmp, ENCODER_WEIGHTS), weights);
-        writeFileSync(join(tmp, ENCODER_JSON), text);
-      });
+      // A folder that cannot be made there (a file in the way, no permission) is one line naming the path.
+      withFsErrors(() =>
+        writeDirAtomic(root, (tmp) => {
+          writeFileSync(join(tmp, ENCODER_WEIGHTS), weights);
+          writeFileSync(join(tmp, ENCODER_JSON), text);
+        }),
+      );
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),

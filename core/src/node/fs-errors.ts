@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { RunFailure, UserError } from '../util/errors.js';
 
 /** A file-system error (ENOTDIR, EPERM, ENAMETOOLONG, ...) as one line naming the path, for a UserError. */
 export function fsErrorLine(e: unknown): string | null {
@@ -18,19 +18,40 @@ export function fsErrorLine(e: unknown): string | null {
     ENOENT: 'no such file or folder (and it cannot be created there)',
     EISDIR: 'a folder is in the way',
     EINVAL: 'invalid path',
+    EIO: 'input/output error',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files in the system',
   };
   const path = err.path ? String(err.path) : '(unknown path)';
   return `${path.length > 300 ? path.slice(0, 300) + '…' : path}: cannot ${err.syscall} (${err.code}: ${what[err.code] ?? err.message.split('\n')[0]})`;
 }
 
-/** Runs `fn`; a file-system error becomes a UserError (exit `exitCode`) naming the path, other errors pass. */
+/** Errors of the machine, not of the path given: a full disk, an I/O error, no file handles left. */
+const MACHINE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+/** Whether `e` is a file-system error of the machine (a full disk, an I/O error) rather than of the path given: a `RunFailure`. */
+export function isMachineFsError(e: unknown): boolean {
+  return MACHINE_ERRORS.has(String((e as NodeJS.ErrnoException | null)?.code));
+}
+
+/**
+ * A file-system error as one line naming the path, prefixed with `context`: a `RunFailure`
+ * (exit 1) when the machine is at fault (a full disk, an I/O error) or `exitCode` is 1, else a
+ * UserError with `exitCode` (2: the path given is wrong: a file in the way, no permission, too
+ * long a name). Null for an error that is not the file system's.
+ */
+export function fsUserError(e: unknown, context = '', exitCode = 2): UserError | null {
+  const line = fsErrorLine(e);
+  if (line === null) return null;
+  return exitCode === 1 || isMachineFsError(e) ? new RunFailure(`${context}${line}`) : new UserError(`${context}${line}`, exitCode);
+}
+
+/** Runs `fn`; a file-system error becomes a UserError naming the path (see `fsUserError`), other errors pass. */
 export function withFsErrors<T>(fn: () => T, exitCode = 2, context = ''): T {
   try {
     return fn();
   } catch (e) {
-    const line = fsErrorLine(e);
-    if (line === null) throw e;
-    throw new UserError(`${context}${line}`, exitCode);
+    throw fsUserError(e, context, exitCode) ?? e;
   }
 }
 

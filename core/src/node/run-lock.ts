@@ -1,8 +1,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fsErrorLine, makeDirs, withFsErrors } from './fs-errors.js';
+import { fsUserError, makeDirs, withFsErrors } from './fs-errors.js';
 import { hostname } from 'node:os';
-import { UserError } from '../util/errors.js';
+import { RunFailure, UserError } from '../util/errors.js';
 
 /** The lock file of a run directory: one writer at a time (`mto train`). */
 export const RUN_LOCK_FILE = '.lock';
@@ -29,8 +29,9 @@ export function isProcessRunning(pid: number): boolean {
  * Takes the lock of run directory `root` (creating the folder if needed): `root/.lock` holds the
  * writer's pid. A lock whose process still runs refuses the second writer with its pid; one
  * whose process is gone (killed) is taken over. With `fresh`, the folder must hold none of the
- * files a run writes (a new run never appends to or overwrites another run's files). Errors are UserErrors (exit 2)
- * and leave the folder as it was (a folder this call created is removed again).
+ * files a run writes (a new run never appends to or overwrites another run's files). Errors are
+ * UserErrors (exit 2; a live run holding the lock or a full disk: a RunFailure, exit 1) and leave
+ * the folder as it was (a folder this call created is removed again).
  */
 export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock {
   const dir = resolve(root);
@@ -59,7 +60,8 @@ export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock 
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
         const holder = lockHolder(path);
         if (holder !== null && holder !== process.pid && isProcessRunning(holder)) {
-          throw new UserError(`${dir}: in use by another mto train (process ${holder}, lock ${path}); wait for it to finish, or remove the lock if that process is not a run`, 2);
+          // Nothing given is wrong, and the same command succeeds once that run ends: exit 1.
+          throw new RunFailure(`${dir}: in use by another mto train (process ${holder}, lock ${path}); wait for it to finish, or remove the lock if that process is not a run`);
         }
         // The holder is gone (killed mid-run): its lock is stale.
         unlinkSync(path);
@@ -68,9 +70,7 @@ export function acquireRunLock(root: string, opts: { fresh: boolean }): RunLock 
   } catch (e) {
     undo();
     if (e instanceof UserError) throw e;
-    const line = fsErrorLine(e);
-    if (line === null) throw e;
-    throw new UserError(`--out: ${line}`, 2);
+    throw fsUserError(e, '--out: ') ?? e;
   }
   let held = true;
   const release = () => {

@@ -1,15 +1,29 @@
 /**
- * A mistake of the user's (a bad config, a missing file, a wrong value), as opposed to a bug.
- * The CLI prints its message on one line, with no stack trace, and exits with `exitCode`.
+ * An error the CLI reports as one `error:` line (no stack trace), exiting with `exitCode`.
+ * The default, 2, is for a mistake in what was given: a flag, a config value, a file or folder it
+ * names (missing, malformed, too large, of the wrong kind), a checkpoint or run directory that is
+ * not what the command expects. A failure while running that is not the input's fault (the disk
+ * refusing a write, a worker thread crashing) is a `RunFailure`, exit code 1.
  */
 export class UserError extends Error {
   /** A line the CLI prints after the error, without the `error:` prefix (e.g. `see 'mto train --help'`). */
   readonly hint?: string;
 
-  constructor(message: string, readonly exitCode = 1, opts: { hint?: string } = {}) {
+  constructor(message: string, readonly exitCode = 2, opts: { hint?: string } = {}) {
     super(message);
     this.name = 'UserError';
     if (opts.hint !== undefined) this.hint = opts.hint;
+  }
+}
+
+/**
+ * A failure while running, with nothing to correct in what was given: exit code 1. Running the
+ * same command again may succeed once the cause is gone (space on the disk, the other run ended).
+ */
+export class RunFailure extends UserError {
+  constructor(message: string, opts: { hint?: string } = {}) {
+    super(message, 1, opts);
+    this.name = 'RunFailure';
   }
 }
 
@@ -26,8 +40,11 @@ export class ConfigError extends UserError {
   }
 }
 
-/** Training produced a non-finite loss: names the step and the term. */
-export class NonFiniteLossError extends Error {
+/**
+ * Training produced a non-finite loss: names the step and the term. A run failure (exit 1), as
+ * divergence is in Keras and Lightning: no value was wrong on its own, the run went wrong.
+ */
+export class NonFiniteLossError extends RunFailure {
   /**
    * `lastCheckpointStep`: the step of the run's newest checkpoint, `null` when none was written
    * yet, `undefined` when the run writes no checkpoints (no run directory).

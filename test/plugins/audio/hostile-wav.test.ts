@@ -8,6 +8,7 @@ function refused(bytes: Buffer, message: RegExp): void {
   assert.throws(() => decodeWav(bytes, 'x.wav'), (e: unknown) => {
     assert.ok(e instanceof UserError, String((e as Error).stack));
     assert.match(e.message, message);
+    assert.equal(e.exitCode, 2, 'a mistake in what was given');
     return true;
   });
 }

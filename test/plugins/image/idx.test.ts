@@ -27,10 +27,11 @@ function write(name: string, bytes: Buffer): string {
   return path;
 }
 
-/** Asserts a UserError whose message names `path` and matches `pattern`. */
+/** Asserts a UserError of exit code 2 (a mistake in the file given) whose message names `path` and matches `pattern`. */
 function rejectsWith(path: string, pattern: RegExp) {
   return (e: unknown) => {
     assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
+    assert.equal(e.exitCode, 2, e.message);
     assert.ok(e.message.includes(path), `message names the file: ${e.message}`);
     assert.match(e.message, pattern);
     return true;

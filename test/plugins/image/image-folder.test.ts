@@ -28,9 +28,11 @@ function makeFolder(name: string, classes: string[], perClass: number, size = [6
   return root;
 }
 
+/** Asserts a UserError of exit code 2 (a mistake in the folder given) whose message names `path` and matches `pattern`. */
 function rejectsWith(path: string, pattern: RegExp) {
   return (e: unknown) => {
     assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
+    assert.equal(e.exitCode, 2, e.message);
     assert.ok(e.message.includes(path), `message names the path: ${e.message}`);
     assert.match(e.message, pattern);
     return true;

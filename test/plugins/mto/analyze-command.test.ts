@@ -78,12 +78,18 @@ test('mto analyze on a tiny MAE + MTO checkpoint: one profile entry per decoder 
       assert.ok(c.real.nearestDistance.p10 <= c.real.nearestDistance.median && c.real.nearestDistance.median <= c.real.nearestDistance.p90);
       assert.equal(c.distinct, c.isolation > 0.5);
     }
+
+    // An --out that cannot be written (a file in the way) is one line naming it, exit 2.
+    const blocked = mto(['analyze', '--checkpoint', join(dir, 'run'), '--out', join(out, 'x.json'), '--samples', '4', '--mask-rows', '4', '--backend', 'cpu'], dir);
+    assert.equal(blocked.code, 2, blocked.err);
+    assert.match(blocked.err, /^error: --out: .*analysis\.json: cannot mkdir \(EEXIST: a file is in the way\)$/m);
+    assert.doesNotMatch(blocked.err, /\n\s+at /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('mto analyze: a missing checkpoint or a directory without one is a one-line error, exit code != 0, no stack trace', () => {
+test('mto analyze: a missing checkpoint or a directory without one is a one-line error, exit code 2, no stack trace', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mtojs-analyze-bad-'));
   try {
     const cases: [string[], RegExp][] = [
@@ -93,7 +99,7 @@ test('mto analyze: a missing checkpoint or a directory without one is a one-line
     ];
     for (const [args, re] of cases) {
       const r = mto(args, dir);
-      assert.notEqual(r.code, 0, args.join(' '));
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
       assert.match(r.err, re);
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
       assert.equal(existsSync(join(dir, 'analysis.json')), false);

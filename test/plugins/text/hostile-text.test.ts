@@ -15,6 +15,7 @@ async function refused(options: Record<string, unknown>, message: RegExp): Promi
   await assert.rejects(() => new TextFileData({ seqLen: 16, vocabSize: 64, ...options } as never).load(), (e: unknown) => {
     assert.ok(e instanceof UserError, String((e as Error).stack));
     assert.match(e.message, message);
+    assert.equal(e.exitCode, 2, 'a mistake in what was given');
     return true;
   });
   assert.ok(process.memoryUsage().rss - rss < 300 * 2 ** 20, 'read with a cap');

@@ -33,7 +33,7 @@ test('text-file: plain text is one document per line (blank lines skipped), JSON
 
 test('text-file: empty, binary, badly encoded and malformed input errors name the file and line', () => {
   const expectError = (path: string, format: 'text' | 'jsonl', pattern: RegExp) =>
-    assert.throws(() => readDocuments(path, format, { textField: 'text', labelField: format === 'jsonl' ? 'label' : undefined }), (e: Error) => e instanceof UserError && e.message.startsWith(path) && pattern.test(e.message));
+    assert.throws(() => readDocuments(path, format, { textField: 'text', labelField: format === 'jsonl' ? 'label' : undefined }), (e: Error) => e instanceof UserError && e.exitCode === 2 && e.message.startsWith(path) && pattern.test(e.message));
   expectError(file('empty.txt', ''), 'text', /is empty/);
   expectError(file('blank.txt', '\n  \n'), 'text', /no documents/);
   expectError(file('binary.txt', Buffer.from([0x68, 0x69, 0x0a, 0x00, 0x01, 0x02])), 'text', /:2: contains a NUL byte/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Trainer, StepResult } from '../../train/trainer.js';
 import { shardRows } from '../../train/shard-batch.js';
-import { ConfigError, UserError } from '../../util/errors.js';
+import { ConfigError, RunFailure, UserError } from '../../util/errors.js';
 import { GradientSlots } from './gradient-slots.js';
 import { replicaSourceOf } from './replica-source.js';
 import { FORWARDED_EVENTS, reviveError, type FromWorker, type TensorCopy, type ToWorker, type WorkerInit } from './protocol.js';
@@ -77,9 +77,10 @@ export class DataParallel {
     workers.forEach((w, i) => {
       const rank = i + 1;
       w.on('message', (msg: FromWorker) => this.receive(i, msg));
-      w.on('error', (e) => this.fail(new UserError(`trainer.workers: worker ${rank} of ${ranks} crashed: ${String((e as Error)?.message ?? e).split('\n')[0]}`)));
+      // A worker dying is a failure while running (exit 1); an error it throws comes as a message, as itself.
+      w.on('error', (e) => this.fail(new RunFailure(`trainer.workers: worker ${rank} of ${ranks} crashed: ${String((e as Error)?.message ?? e).split('\n')[0]}`)));
       w.on('exit', (code) => {
-        if (!this.closing) this.fail(new UserError(`trainer.workers: worker ${rank} of ${ranks} stopped unexpectedly (exit code ${code})`));
+        if (!this.closing) this.fail(new RunFailure(`trainer.workers: worker ${rank} of ${ranks} stopped unexpectedly (exit code ${code})`));
       });
     });
   }

@@ -1,6 +1,6 @@
 import type { RunConfig } from '../../config/schema.js';
 import type { TrainingState } from '../../checkpoint/checkpoint.js';
-import { ConfigError, NonFiniteLossError, UserError } from '../../util/errors.js';
+import { ConfigError, NonFiniteLossError, RunFailure, UserError } from '../../util/errors.js';
 
 /** What a worker thread is started with (its `workerData`). */
 export interface WorkerInit {
@@ -72,10 +72,15 @@ export function serializeError(e: unknown): SerializedError {
 /** The error a worker threw, raised again in the main thread: the same class, message and exit code. */
 export function reviveError(s: SerializedError): Error {
   let e: Error;
+  const opts = s.hint !== undefined ? { hint: s.hint } : {};
   if (s.name === 'ConfigError') e = new ConfigError(s.message);
-  else if (s.name === 'UserError') e = new UserError(s.message, s.exitCode ?? 1, s.hint !== undefined ? { hint: s.hint } : {});
   else if (s.name === 'NonFiniteLossError' && s.nonFinite) e = new NonFiniteLossError(s.nonFinite.step, s.nonFinite.term, s.nonFinite.value, s.nonFinite.lastCheckpointStep);
-  else {
+  else if (s.name === 'RunFailure') e = new RunFailure(s.message, opts);
+  else if (s.exitCode !== undefined) {
+    // A UserError, or a plugin's subclass of it: the same line and exit code, under its own name.
+    e = new UserError(s.message, s.exitCode, opts);
+    e.name = s.name;
+  } else {
     e = new Error(s.message);
     e.name = s.name;
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, RunFailure, type PartContext } from '@mtojs/core';
 import { InMemoryAudioSource, interleaveByClass, type AudioSplit } from './in-memory-audio.js';
 import { resample } from '../resample.js';
 
@@ -33,6 +33,7 @@ interface Manifest {
   clips: [number, string, number, number, number, number, 'train' | 'test'][];
 }
 
+/** The set as the package ships it; a missing or damaged one is a broken install (a RunFailure), not the config's fault. */
 async function readShipped(): Promise<{ manifest: Manifest; pcm: Int16Array }> {
   const manifestPath = join(SPOKEN_DIGITS_DIR, 'spoken-digits.json');
   const pcmPath = join(SPOKEN_DIGITS_DIR, 'spoken-digits.pcm');
@@ -42,10 +43,10 @@ async function readShipped(): Promise<{ manifest: Manifest; pcm: Int16Array }> {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
     bytes = await readFile(pcmPath);
   } catch (e) {
-    throw new UserError(`${SPOKEN_DIGITS_DIR}: cannot read the spoken-digits set (${(e as Error).message}); reinstall @mtojs/audio or run its make-data script`);
+    throw new RunFailure(`${SPOKEN_DIGITS_DIR}: cannot read the spoken-digits set (${(e as Error).message}); reinstall @mtojs/audio or run its make-data script`);
   }
   const total = manifest.clips.reduce((n, c) => Math.max(n, c[4] + c[5]), 0);
-  if (bytes.length !== total * 2) throw new UserError(`${pcmPath}: expected ${total * 2} bytes (${total} int16 samples), found ${bytes.length}; regenerate the set`);
+  if (bytes.length !== total * 2) throw new RunFailure(`${pcmPath}: expected ${total * 2} bytes (${total} int16 samples), found ${bytes.length}; regenerate the set`);
   const pcm = new Int16Array(total);
   for (let i = 0; i < total; i++) pcm[i] = bytes.readInt16LE(2 * i);
   return { manifest, pcm };

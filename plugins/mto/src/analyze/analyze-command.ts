@@ -7,6 +7,7 @@ import {
   findCheckpoint,
   startBackend,
   writeFileAtomic,
+  withFsErrors,
   parseCommandArgs,
   integerFlag,
   usageError,
@@ -68,7 +69,7 @@ async function runAnalyze(argv: string[]): Promise<number> {
     process.stdout.write(formatReport(report));
     if (args.out) {
       const out = resolve(args.out);
-      writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
+      withFsErrors(() => writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n'), 2, '--out: ');
       logger.info(`report written to ${out}`);
     }
     return 0;

