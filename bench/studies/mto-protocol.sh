@@ -32,7 +32,10 @@ STUDY=${1:-list}
 EXTRA=("${@:2}")
 case "$STUDY" in
   simmim-val) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml $(candidates $mnist/simmim-mto.yaml) --name simmim-val --seeds 3 --epochs 4 --budgets 0.5 "${MNIST_VAL[@]}" ;;
-  simmim-test) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml --name simmim-test --seeds 5 --epochs 4 --budgets 0.5,1 ;;
+  # The first test, with the attention measure the first validation kept (support-entropy-gap).
+  simmim-test-v1) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml --arm-set mto:plugins.mto.measure=support-entropy-gap --name simmim-test --seeds 5 --epochs 4 --budgets 0.5,1 ;;
+  # The shipped configs: feature-cosine, as simmim-measure-val chose.
+  simmim-test) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml --name simmim-test-fc --seeds 5 --epochs 4 --budgets 0.5,1 ;;
   simmim-masktoken-val) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml --name simmim-val-masktoken --seeds 3 --epochs 4 --budgets 0.5 --set model.maskTokenStd=0.3 "${MNIST_VAL[@]}" ;;
   simmim-measure-val) conv --baseline $mnist/simmim.yaml --mto $mnist/simmim-mto.yaml --arm "mto-fc=$mnist/simmim-mto.yaml" --arm-set mto-fc:plugins.mto.measure=feature-cosine --name simmim-val-measure --seeds 3 --epochs 4 --budgets 0.5 "${MNIST_VAL[@]}" ;;
   mae-val) conv --baseline $mnist/mae.yaml --mto $mnist/mae-mto.yaml $(candidates $mnist/mae-mto.yaml) --name mae-val --seeds 3 --epochs 8 --budgets 0.5 "${MNIST_VAL[@]}" ;;
@@ -41,6 +44,6 @@ case "$STUDY" in
   text-test) conv --baseline examples/text/mlm.yaml --mto examples/text/mlm-mto.yaml --name text-test --seeds 5 --epochs 6 --budgets 0.5,1 ;;
   audio-val) conv --baseline examples/audio/audiomae.yaml --mto examples/audio/audiomae-mto.yaml $(candidates examples/audio/audiomae-mto.yaml) --name audio-val --seeds 3 --epochs 20 --budgets 0.5 "${AUDIO_VAL[@]}" ;;
   audio-test) conv --baseline examples/audio/audiomae.yaml --mto examples/audio/audiomae-mto.yaml --name audio-test --seeds 5 --epochs 20 --budgets 0.5,1 ;;
-  list) echo "studies: simmim-val simmim-test simmim-masktoken-val simmim-measure-val mae-val mae-test text-val text-test audio-val audio-test" ;;
+  list) echo "studies: simmim-val simmim-test-v1 simmim-test simmim-masktoken-val simmim-measure-val mae-val mae-test text-val text-test audio-val audio-test" ;;
   *) echo "mto-protocol.sh: unknown study '$STUDY' (run with 'list')" >&2; exit 2 ;;
 esac
