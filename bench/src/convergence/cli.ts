@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { ConvergenceUsageError, USAGE, parseConvergenceArgs, type ConvergenceArgs } from './args.js';
 import { analyzeStudy } from './analyze.js';
-import { childArgs, mtoBinPath, planDifferences, planStudy, runsOf, studyDefs, type PlannedStudy } from './plan.js';
+import { checkArmParts, childArgs, mtoBinPath, planDifferences, planStudy, runsOf, studyDefs, type PlannedStudy } from './plan.js';
 import { ChildPool, STOP_GRACE_MS } from './pool.js';
 import { formatStudyMarkdown, writeStudyReport } from './report.js';
 import { runStudies } from './runner.js';
@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     studies = args.reportOnly ? onDisk(args) : planned(args);
+    if (!args.reportOnly) await checkArmParts(studies);
   } catch (e) {
     if (e instanceof ConvergenceUsageError || e instanceof StudyStateError) {
       err(e.message);

@@ -35,6 +35,8 @@ test('convergence CLI: usage errors and another plan in the same directory exit 
       [['--study', 'vision', '--seeds', 'x'], /^bench:convergence: --seeds: expected a count \(3\) or a list of whole numbers \(0,1,2\), got 'x'\n$/],
       [['--baseline', 'a.json', '--mto', 'nope.json'], /^bench:convergence: arm 'mto': config file nope\.json not found\n$/],
       [[...ARGS, '--set', 'trainer.batchSize=-3'], /^bench:convergence: arm 'baseline': a\.json: trainer\.batchSize: .*\(found -3\)\n$/],
+      // A part's options are checked as \`mto train\` checks them (after the config's imports), before any run starts.
+      [[...ARGS, '--arm-set', 'mto:optimizer.momentum=0.9'], /^bench:convergence: arm 'mto': b\.json: optimizer: unknown field 'momentum'\n$/],
       [['--report-only', '--name', 'custom', '--out', 'out'], /^bench:convergence: --report-only: out\/custom holds no study\.json \(nothing was run there\)\n$/],
     ] as const) {
       const r = cli([...args], dir);
