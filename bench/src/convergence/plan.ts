@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ConfigError, UserError, importBuiltins, importConfigured, loadConfig, validateParts, type RunConfig } from '@mtojs/core';
+import { UserError, importBuiltins, importConfigured, loadConfig, validateParts, type RunConfig } from '@mtojs/core';
 import { ConvergenceUsageError, type ConvergenceArgs } from './args.js';
 import { ARM_NAME, REPO_ROOT, defaultDirection, presetByName, type StudyDef } from './study.js';
 
@@ -152,7 +152,7 @@ export async function checkArmParts(studies: readonly PlannedStudy[]): Promise<v
         await importConfigured(r.config.imports ?? [], dirname(r.file), show(r.file));
         validateParts(r.config, show(r.file));
       } catch (e) {
-        if (e instanceof ConfigError || e instanceof UserError) throw new ConvergenceUsageError(`arm '${r.arm}': ${e.message.split('\n').join(`\narm '${r.arm}': `)}`);
+        if (e instanceof UserError) throw new ConvergenceUsageError(`arm '${r.arm}': ${e.message.split('\n').join(`\narm '${r.arm}': `)}`);
         throw e;
       }
     }
