@@ -314,16 +314,16 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       log(`  ${shape.id}/${backend}: round ${round + 1}: ${runners.map((r) => `${r.key} ${ms[r.key].toFixed(0)} ms`).join(', ')}${peerText}`);
     }
     const afterSteps = memoryNow();
+    // The timing fields of a library variant and of a peer: medians of the same step's samples.
+    const stepTiming = (times: number[], cpuTimes: number[]) => {
+      const msPerStep = median(times);
+      return { msPerStep, cpuMsPerStep: median(cpuTimes), samplesPerSec: (batchSize * 1000) / msPerStep, gflopsPerSec: flops.step / (msPerStep * 1e6), stepMs: times };
+    };
     const variants: VariantResult[] = runners.map((r) => {
-      const msPerStep = median(r.times);
       return {
         variant: r.variant,
         workers: r.workers,
-        msPerStep,
-        cpuMsPerStep: median(r.cpuTimes),
-        samplesPerSec: (batchSize * 1000) / msPerStep,
-        gflopsPerSec: flops.step / (msPerStep * 1e6),
-        stepMs: r.times,
+        ...stepTiming(r.times, r.cpuTimes),
         speedupVsNaive: median(rounds.map((ms) => ms.naive / ms[r.key])),
         firstLoss: r.losses[0],
         tensorGrowth: r.growth,
@@ -332,15 +332,10 @@ export async function runCell(shape: BenchShape, backend: BenchBackend, opts: Pi
       };
     });
     const peers: PeerResult[] = peerRunners.map((p, i) => {
-      const msPerStep = median(p.times);
       return {
         name: p.name,
         threads: p.threads,
-        msPerStep,
-        cpuMsPerStep: median(p.cpuTimes),
-        samplesPerSec: (batchSize * 1000) / msPerStep,
-        gflopsPerSec: flops.step / (msPerStep * 1e6),
-        stepMs: p.times,
+        ...stepTiming(p.times, p.cpuTimes),
         libraryOverPeer: median(rounds.map((ms, k) => ms.library / peerRounds[k][i])),
         libraryOverPeerCpu: median(libraryCpuRounds.map((c, k) => c / peerCpuRounds[k][i])),
         firstLoss: p.losses[0],

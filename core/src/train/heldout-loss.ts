@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalContext } from '../eval/eval-context.js';
-import type { TokenLayout } from '../parts/adapter.js';
+import type { PreparedBatch, TokenLayout } from '../parts/adapter.js';
 import { disposeDataBatch } from '../parts/data.js';
 import { toMaskBatch, disposeMaskBatch } from './mask-batch.js';
 import { disposePrepared, prepareAndMask } from './prepared-batch.js';
@@ -27,33 +27,27 @@ export function heldoutLoss(ctx: EvalContext, layout: TokenLayout, examples: num
   for (let start = 0; start < n; start += ctx.batchSize) {
     const indices = Array.from({ length: Math.min(ctx.batchSize, n - start) }, (_, i) => start + i);
     const batch = ctx.data.batch(ctx.split, indices);
-    let sampled: ReturnType<typeof prepareAndMask>;
-    try {
-      sampled = prepareAndMask({ adapter: ctx.adapter, masking: ctx.masking, layout }, batch, ctx.rng, false);
-    } catch (e) {
-      disposeDataBatch(batch);
-      throw e;
-    }
-    const { prepared, sample } = sampled;
+    let prepared: PreparedBatch | null = null;
     let maskBatch: ReturnType<typeof toMaskBatch> | null = null;
     try {
-      maskBatch = toMaskBatch(sample);
-      const mb = maskBatch;
+      const sampled = prepareAndMask({ adapter: ctx.adapter, masking: ctx.masking, layout }, batch, ctx.rng, false);
+      const pb = (prepared = sampled.prepared);
+      const mb = (maskBatch = toMaskBatch(sampled.sample));
       const value = tf.tidy(() => {
-        const { pred } = ctx.model.forward(prepared, mb, {
+        const { pred } = ctx.model.forward(pb, mb, {
           hooks: ctx.hooks,
-          step: { step: ctx.step, epoch: ctx.epoch, training: false, mask: mb.mask, padding: prepared.padding ?? null },
+          step: { step: ctx.step, epoch: ctx.epoch, training: false, mask: mb.mask, padding: pb.padding ?? null },
         });
-        return ctx.adapter.loss(pred, prepared, mb);
+        return ctx.adapter.loss(pred, pb, mb);
       });
       const loss = value.dataSync()[0];
       value.dispose();
-      const predicted = (sample.target ?? sample.mask).reduce((a, b) => a + b, 0);
+      const predicted = (sampled.sample.target ?? sampled.sample.mask).reduce((a, b) => a + b, 0);
       weighted += loss * predicted;
       weight += predicted;
     } finally {
       if (maskBatch) disposeMaskBatch(maskBatch);
-      disposePrepared(prepared, batch.inputs);
+      if (prepared) disposePrepared(prepared, batch.inputs);
       disposeDataBatch(batch);
     }
   }
