@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { UserError, importBuiltins, importConfigured, loadConfig, validateParts, type RunConfig } from '@mtojs/core';
+import { join, relative, resolve } from 'node:path';
+import { UserError, loadConfig, prepareRunConfig } from '@mtojs/core';
 import { ConvergenceUsageError, type ConvergenceArgs } from './args.js';
 import { ARM_NAME, REPO_ROOT, defaultDirection, presetByName, type StudyDef } from './study.js';
 
@@ -54,8 +54,8 @@ export interface PlannedStudy {
   /** Differences between arms beyond what the study compares (printed, not fatal). */
   warnings: string[];
   title: string;
-  /** Each arm's config as its runs will read it (overrides applied), for `checkArmParts`. */
-  resolved?: { arm: string; file: string; config: RunConfig }[];
+  /** Each arm's config file and overrides as its runs will read them, for `checkArmParts`. */
+  armSources?: { arm: string; source: string; set: string[] }[];
 }
 
 /** Builds the study definitions the flags describe (one per preset, or one custom study). */
@@ -109,13 +109,16 @@ export function planStudy(def: StudyDef, outRoot: string, title = def.name): Pla
   if (!ARM_NAME.test(def.name)) throw new ConvergenceUsageError(`study name '${def.name}' must hold only letters, digits, '.', '_' and '-'`);
   const dir = resolve(outRoot, def.name);
   const arms: PlannedArm[] = [];
-  const resolved: { arm: string; file: string; config: RunConfig }[] = [];
+  const resolved: { arm: string; config: Record<string, unknown> }[] = [];
+  const armSources: { arm: string; source: string; set: string[] }[] = [];
   for (const arm of def.arms) {
     const file = resolve(arm.config);
     if (!existsSync(file)) throw new ConvergenceUsageError(`arm '${arm.name}': config file ${arm.config} not found`);
+    const source = relative(process.cwd(), file) || file;
+    const set = [...def.sets, ...arm.sets, ...forcedSets(def.seeds[0], def.split)];
     let loaded;
     try {
-      loaded = loadConfig(relative(process.cwd(), file) || file, [...def.sets, ...arm.sets, ...forcedSets(def.seeds[0], def.split)]);
+      loaded = loadConfig(source, set);
     } catch (e) {
       if (e instanceof UserError) throw new ConvergenceUsageError(`arm '${arm.name}': ${e.message}`);
       throw e;
@@ -132,25 +135,25 @@ export function planStudy(def: StudyDef, outRoot: string, title = def.name): Pla
         arms.push({ name: `${arm.name}@${budget}`, base: arm.name, budget, config: file, configSha256: sha256(file), sets: [...arm.sets, `trainer.epochs=${e}`], epochs: e });
       }
     }
-    resolved.push({ arm: arm.name, file: loaded.file, config: loaded.config });
+    resolved.push({ arm: arm.name, config: loaded.config as unknown as Record<string, unknown> });
+    armSources.push({ arm: arm.name, source, set });
   }
   const plan: StudyPlan = { version: 1, name: def.name, metric: def.metric, direction: def.direction, split: def.split, seeds: [...def.seeds], ...(def.budgets && !(def.budgets.length === 1 && def.budgets[0] === 1) ? { budgets: [...def.budgets] } : {}), sets: [...def.sets], arms };
   const runs = runsOf(plan, dir);
-  return { dir, plan, runs, warnings: budgetWarnings(resolved.map((r) => ({ arm: r.arm, config: r.config as unknown as Record<string, unknown> }))), title, resolved };
+  return { dir, plan, runs, warnings: budgetWarnings(resolved), title, armSources };
 }
 
 /**
  * Checks every arm's parts and their options (a plugin option that does not exist, a value out
- * of range) as `mto train` will, after importing the installed part packages and each config's
- * `imports:`: a mistake stops the study before anything is written, not run by run.
+ * of range) with `prepareRunConfig`, as `mto train` will, after importing the installed part
+ * packages and each config's `imports:`: a mistake stops the study before anything is written,
+ * not run by run.
  */
 export async function checkArmParts(studies: readonly PlannedStudy[]): Promise<void> {
-  await importBuiltins();
   for (const s of studies) {
-    for (const r of s.resolved ?? []) {
+    for (const r of s.armSources ?? []) {
       try {
-        await importConfigured(r.config.imports ?? [], dirname(r.file), show(r.file));
-        validateParts(r.config, show(r.file));
+        await prepareRunConfig(r.source, { set: r.set });
       } catch (e) {
         if (e instanceof UserError) throw new ConvergenceUsageError(`arm '${r.arm}': ${e.message.split('\n').join(`\narm '${r.arm}': `)}`);
         throw e;
