@@ -13,6 +13,7 @@
 # are read from the environment. The test studies use the shipped configs, which hold the
 # options the validation studies chose.
 set -euo pipefail
+SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-bench-results/mto-protocol}
 JOBS=${JOBS:-2}
@@ -44,6 +45,8 @@ case "$STUDY" in
   text-test) conv --baseline examples/text/mlm.yaml --mto examples/text/mlm-mto.yaml --name text-test --seeds 5 --epochs 6 --budgets 0.5,1 ;;
   audio-val) conv --baseline examples/audio/audiomae.yaml --mto examples/audio/audiomae-mto.yaml $(candidates examples/audio/audiomae-mto.yaml) --name audio-val --seeds 3 --epochs 20 --budgets 0.5 "${AUDIO_VAL[@]}" ;;
   audio-test) conv --baseline examples/audio/audiomae.yaml --mto examples/audio/audiomae-mto.yaml --name audio-test --seeds 5 --epochs 20 --budgets 0.5,1 ;;
-  list) echo "studies: simmim-val simmim-test-v1 simmim-test simmim-masktoken-val simmim-measure-val mae-val mae-test text-val text-test audio-val audio-test" ;;
+  # The names are read from this case's own study lines, so a new study is listed (and dry-run
+  # by the tests) without being spelled out twice.
+  list) echo "studies: $(sed -n 's/^  \([a-z0-9-]*\)) conv .*/\1/p' "$SELF" | tr '\n' ' ' | sed 's/ $//')" ;;
   *) echo "mto-protocol.sh: unknown study '$STUDY' (run with 'list')" >&2; exit 2 ;;
 esac
